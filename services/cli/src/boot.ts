@@ -1,0 +1,102 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { ContractRegistry, ContractValidators } from '@plumbline/core';
+import { startGovernanceRuntime, type GovernanceRuntime } from '@plumbline/governance';
+import {
+  ContractStore,
+  PolicyStore,
+  connectNats,
+  createLogger,
+  ensureTopology,
+  openStore,
+  readContractFiles,
+  readPolicyFiles,
+  startLocalNatsServer,
+  syncContracts,
+  type ClickHouseStore,
+  type LocalNatsServer,
+  type Logger,
+  type NatsConnection,
+  type PlumblineConfig,
+  type SyncReport,
+} from '@plumbline/platform';
+import type { KV } from '@nats-io/kv';
+
+export interface Infrastructure {
+  readonly config: PlumblineConfig;
+  readonly logger: Logger;
+  readonly natsUrl: string;
+  readonly nc: NatsConnection;
+  readonly buckets: { readonly contracts: KV; readonly policies: KV };
+  readonly store: ClickHouseStore;
+  close(): Promise<void>;
+}
+
+/** NATS (given or local), topology, and the ClickHouse store with its migrations. */
+export async function openInfrastructure(
+  config: PlumblineConfig,
+  logger = createLogger(config.logLevel),
+): Promise<Infrastructure> {
+  let server: LocalNatsServer | undefined;
+  let natsUrl = config.natsUrl;
+  if (natsUrl === undefined) {
+    server = await startLocalNatsServer({
+      storeDir: join(config.dataDir, 'nats'),
+      port: config.natsPort,
+      reuse: true,
+    });
+    natsUrl = server.url;
+    logger.info(
+      { url: natsUrl, reused: !server.owned },
+      server.owned ? 'started local nats-server' : 'reusing nats-server',
+    );
+  }
+  const nc = await connectNats(natsUrl, `plumbline-${hostname()}-${process.pid}`);
+  const buckets = await ensureTopology(nc, await jetstreamManager(nc));
+  const store = await openStore(config);
+  logger.info({ transport: store.transport, database: store.database }, 'ClickHouse store ready');
+  return {
+    config,
+    logger,
+    natsUrl,
+    nc,
+    buckets,
+    store,
+    async close() {
+      await nc.drain().catch(() => undefined);
+      await store.close();
+      await server?.stop();
+    },
+  };
+}
+
+/** Loads `schemas/contracts` and `policies/` into the KV buckets (idempotent). */
+export async function loadGitOpsSources(infra: Infrastructure): Promise<SyncReport> {
+  const contractStore = new ContractStore(infra.buckets.contracts);
+  const current = new ContractRegistry();
+  const mirror = await contractStore.mirrorInto(current, () => undefined);
+  await mirror.ready;
+  mirror.stop();
+  const files = await readContractFiles(join(infra.config.schemasDir, 'contracts'));
+  const report = await syncContracts(files, contractStore, current, new ContractValidators());
+  const policies = await readPolicyFiles(infra.config.policiesDir);
+  const policyStore = new PolicyStore(infra.buckets.policies);
+  if (JSON.stringify(await policyStore.get()) !== JSON.stringify(policies))
+    await policyStore.put(policies);
+  return report;
+}
+
+export function startWorker(
+  infra: Infrastructure,
+  workerId = `${hostname()}-${process.pid}`,
+): Promise<GovernanceRuntime> {
+  return startGovernanceRuntime({
+    nc: infra.nc,
+    buckets: infra.buckets,
+    store: infra.store,
+    config: infra.config,
+    logger: infra.logger,
+    workerId,
+  });
+}

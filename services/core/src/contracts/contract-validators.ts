@@ -1,0 +1,79 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { fromAjvErrors, type ValidationError } from '../validation-error';
+import { AnnotationKeyword, readAnnotations, type ContractAnnotations } from './annotations';
+import type { ContractVersion, JsonSchema } from './contract';
+
+export interface CompiledContract {
+  readonly contract: ContractVersion;
+  readonly annotations: ContractAnnotations;
+  validate(data: unknown): readonly ValidationError[];
+}
+
+function configure<T extends Ajv>(ajv: T): T {
+  addFormats(ajv);
+  ajv.addKeyword({ keyword: AnnotationKeyword.BusinessKey, schemaType: 'boolean' });
+  ajv.addKeyword({ keyword: AnnotationKeyword.Tracked, schemaType: 'boolean' });
+  ajv.addKeyword({ keyword: AnnotationKeyword.Sensitive, schemaType: 'boolean' });
+  return ajv;
+}
+
+export function isDraft2020(schema: JsonSchema): boolean {
+  return (
+    typeof schema === 'object' &&
+    (typeof schema.$schema === 'string' ? schema.$schema : '').includes('2020-12')
+  );
+}
+
+/**
+ * ajv validators compiled once per contract version (keyed by fingerprint, so a changed
+ * registry entry is recompiled and an unchanged one never is). Strict mode: unknown keywords
+ * are errors, which is why Plumbline's own keywords are registered here.
+ */
+export class ContractValidators {
+  readonly #draft2020 = configure(
+    new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }),
+  );
+  readonly #draft7 = configure(new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }));
+  readonly #cache = new Map<string, CompiledContract>();
+
+  /** Compiles (or returns the cached) validator; throws when the schema itself is invalid. */
+  compile(contract: ContractVersion): CompiledContract {
+    const key = `${contract.type}@${contract.version}#${contract.fingerprint}`;
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) return cached;
+    const ajv = isDraft2020(contract.schema) ? this.#draft2020 : this.#draft7;
+    const schema = withoutId(contract.schema);
+    const validate: ValidateFunction = ajv.compile(schema);
+    const compiled: CompiledContract = {
+      contract,
+      annotations: readAnnotations(contract.schema),
+      validate: (data) => (validate(data) ? [] : fromAjvErrors(validate.errors)),
+    };
+    this.#cache.set(key, compiled);
+    return compiled;
+  }
+
+  /** Checks that a schema compiles under strict mode; returns the error message if not. */
+  check(schema: JsonSchema): string | undefined {
+    const ajv = isDraft2020(schema) ? this.#draft2020 : this.#draft7;
+    try {
+      ajv.compile(withoutId(schema));
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  get size(): number {
+    return this.#cache.size;
+  }
+}
+
+/** ajv keeps schemas by `$id`; dropping it lets two fingerprints of one id coexist in the cache. */
+function withoutId(schema: JsonSchema): JsonSchema {
+  if (typeof schema !== 'object') return schema;
+  const { $id: _id, ...rest } = schema;
+  return rest;
+}

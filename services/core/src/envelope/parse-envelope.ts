@@ -1,0 +1,32 @@
+import { Ajv2020 } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import envelopeSchema from '@plumbline/schemas/envelope.json' with { type: 'json' };
+import { fromAjvErrors, type ValidationError } from '../validation-error';
+import type { Envelope } from './envelope';
+
+export type EnvelopeParseResult =
+  | { readonly ok: true; readonly envelope: Envelope }
+  | { readonly ok: false; readonly detail: string; readonly errors: readonly ValidationError[] };
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Builds a parser for envelope bytes; the schema is compiled once, here. */
+export function createEnvelopeParser(): (body: Uint8Array) => EnvelopeParseResult {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  addFormats(ajv);
+  const validate = ajv.compile<Envelope>(envelopeSchema);
+  return (body) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(decoder.decode(body));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return { ok: false, detail: `not JSON: ${reason}`, errors: [] };
+    }
+    if (!validate(value)) {
+      const errors = fromAjvErrors(validate.errors);
+      return { ok: false, detail: 'not a CloudEvents 1.0 envelope', errors };
+    }
+    return { ok: true, envelope: value };
+  };
+}

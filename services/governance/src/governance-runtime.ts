@@ -1,0 +1,100 @@
+import { jetstream } from '@nats-io/jetstream';
+import {
+  ContractRegistry,
+  ContractValidators,
+  compilePolicyGate,
+  createEnvelopeParser,
+  createGovernanceEngine,
+  defaultPolicySet,
+  type PolicyGate,
+} from '@plumbline/core';
+import {
+  ContractStore,
+  PolicyStore,
+  type ClickHouseStore,
+  type KvMirror,
+  type Logger,
+  type NatsConnection,
+  type PlumblineConfig,
+} from '@plumbline/platform';
+import type { KV } from '@nats-io/kv';
+import { startGovernanceWorker, type GovernanceWorker } from './governance-worker';
+
+export interface GovernanceRuntime {
+  readonly registry: ContractRegistry;
+  readonly worker: GovernanceWorker;
+  /** Revision of the policies in force (bumped on every change seen). */
+  policyRevision(): number;
+  stop(): Promise<void>;
+}
+
+export interface GovernanceRuntimeOptions {
+  readonly nc: NatsConnection;
+  readonly buckets: { readonly contracts: KV; readonly policies: KV };
+  readonly store: ClickHouseStore;
+  readonly config: Pick<PlumblineConfig, 'worker'>;
+  readonly logger: Logger;
+  readonly workerId: string;
+}
+
+/**
+ * One governance worker with its live view of contracts and policies: both are mirrored from
+ * KV, so a new contract version or policy applies to the next message, without a restart.
+ */
+export async function startGovernanceRuntime(
+  options: GovernanceRuntimeOptions,
+): Promise<GovernanceRuntime> {
+  const { logger } = options;
+  const registry = new ContractRegistry();
+  const validators = new ContractValidators();
+  let gate: PolicyGate = compilePolicyGate(defaultPolicySet);
+  let policyRevision = 0;
+
+  const mirrors: KvMirror[] = [
+    await new ContractStore(options.buckets.contracts).mirrorInto(registry, (error) =>
+      logger.error({ err: error }, 'ignored an unreadable contract entry'),
+    ),
+    await new PolicyStore(options.buckets.policies).mirror(
+      (policies) => {
+        gate = compilePolicyGate(policies);
+        policyRevision += 1;
+      },
+      (error) =>
+        logger.error(
+          { err: error },
+          'ignored an unreadable policy entry; previous policies stay in force',
+        ),
+    ),
+  ];
+  await Promise.all(mirrors.map((mirror) => mirror.ready));
+
+  const decide = createGovernanceEngine({
+    registry,
+    validators,
+    parseEnvelope: createEnvelopeParser(),
+    policies: () => gate,
+  });
+  const worker = await startGovernanceWorker({
+    js: jetstream(options.nc),
+    store: options.store,
+    decide,
+    logger,
+    workerId: options.workerId,
+    batchSize: options.config.worker.batchSize,
+    batchLingerMs: options.config.worker.batchLingerMs,
+    maxDeliveries: options.config.worker.maxDeliveries,
+  });
+  logger.info(
+    { workerId: options.workerId, contracts: registry.types().length },
+    'governance worker started',
+  );
+  return {
+    registry,
+    worker,
+    policyRevision: () => policyRevision,
+    async stop() {
+      await worker.stop();
+      for (const mirror of mirrors) mirror.stop();
+    },
+  };
+}

@@ -1,0 +1,251 @@
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import {
+  Reason,
+  envelopeKey,
+  toLineageRow,
+  type Decision,
+  type IngestMessage,
+  type LineageRow,
+} from '@plumbline/core';
+import {
+  GovernanceConsumer,
+  Streams,
+  Subjects,
+  type ClickHouseStore,
+  type Logger,
+} from '@plumbline/platform';
+
+export interface GovernanceWorkerOptions {
+  readonly js: JetStreamClient;
+  readonly store: ClickHouseStore;
+  readonly decide: (message: IngestMessage) => Decision;
+  readonly logger: Logger;
+  readonly workerId: string;
+  readonly batchSize: number;
+  readonly batchLingerMs: number;
+  /** Deliveries after which a message that keeps failing inside the worker is dead-lettered. */
+  readonly maxDeliveries: number;
+  readonly now?: () => number;
+}
+
+export interface WorkerStats {
+  readonly running: boolean;
+  readonly batches: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly delayed: number;
+  readonly retried: number;
+  readonly lastBatchAt: number | undefined;
+  readonly lastError: string | undefined;
+}
+
+export interface GovernanceWorker {
+  stats(): WorkerStats;
+  /** Stops pulling, finishes the batch in hand, then resolves. */
+  stop(): Promise<void>;
+}
+
+/** An outcome with everything needed to make it durable and settle the message. */
+interface Settled {
+  readonly message: JsMsg;
+  readonly decision: Decision;
+  readonly decidedAt: number;
+}
+
+const retryDelayMs = (delivery: number) => Math.min(30_000, 500 * 2 ** Math.min(delivery, 6));
+
+/**
+ * Pulls INGEST through the shared durable consumer and, per batch:
+ * decide every message → publish outputs (GOVERNED / DEADLETTER, deduplicated by message id) →
+ * write the lineage batch → only then ack (or nak with delay). Any failure before the acks
+ * leaves the batch unacked, so JetStream redelivers it; publish ids and the lineage table's
+ * key make the retry idempotent.
+ */
+export async function startGovernanceWorker(
+  options: GovernanceWorkerOptions,
+): Promise<GovernanceWorker> {
+  const { js, store, logger } = options;
+  const now = options.now ?? Date.now;
+  const table = `${store.database}.lineage_v1`;
+  const consumer = await js.consumers.get(Streams.Ingest, GovernanceConsumer);
+  const messages = await consumer.consume({ max_messages: options.batchSize * 2 });
+
+  const counters = { batches: 0, accepted: 0, rejected: 0, delayed: 0, retried: 0 };
+  let lastBatchAt: number | undefined;
+  let lastError: string | undefined;
+  let running = true;
+
+  let pending: JsMsg[] = [];
+  let inFlight: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+
+  const flush = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    inFlight = inFlight.then(() => processBatch(batch));
+  };
+
+  async function processBatch(batch: readonly JsMsg[]): Promise<void> {
+    const settled: Settled[] = [];
+    for (const message of batch) {
+      const delivery = message.info.deliveryCount;
+      try {
+        const decision = options.decide({
+          subject: message.subject,
+          body: message.data,
+          deliveryCount: delivery,
+        });
+        settled.push({ message, decision, decidedAt: now() });
+      } catch (error) {
+        // A bug or a poison message: retry a few times, then keep it for a person.
+        logger.error(
+          { err: error, subject: message.subject, seq: message.seq, delivery },
+          'decision failed',
+        );
+        if (delivery < options.maxDeliveries) {
+          counters.retried += 1;
+          message.nak(retryDelayMs(delivery));
+          continue;
+        }
+        settled.push({ message, decision: processingFailed(message, error), decidedAt: now() });
+      }
+    }
+    if (settled.length === 0) return;
+    try {
+      const outputs = await Promise.all(settled.map((item) => publishOutput(item)));
+      const rows: LineageRow[] = settled.map((item, index) =>
+        toLineageRow(item.decision, {
+          ingestSeq: item.message.seq,
+          receivedAt: Math.floor(Number(item.message.info.timestampNanos) / 1_000_000),
+          decidedAt: item.decidedAt,
+          sizeBytes: item.message.data.byteLength,
+          delivery: item.message.info.deliveryCount,
+          outputStream: outputs[index]?.stream ?? '',
+          outputSeq: outputs[index]?.seq ?? 0,
+          workerId: options.workerId,
+        }),
+      );
+      await store.insert(table, rows);
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error);
+      logger.warn({ err: error, size: settled.length }, 'batch not made durable; redelivering');
+      for (const { message } of settled) {
+        counters.retried += 1;
+        message.nak(retryDelayMs(message.info.deliveryCount));
+      }
+      return;
+    }
+    for (const { message, decision } of settled) {
+      if (decision.outcome === 'delayed') {
+        counters.delayed += 1;
+        message.nak(decision.delayMs);
+      } else {
+        counters[decision.outcome] += 1;
+        message.ack();
+      }
+    }
+    counters.batches += 1;
+    lastBatchAt = now();
+    lastError = undefined;
+  }
+
+  async function publishOutput({
+    message,
+    decision,
+  }: Settled): Promise<{ stream: string; seq: number } | undefined> {
+    if (decision.outcome === 'delayed') return undefined;
+    const identity =
+      decision.envelope === undefined ? `ingest:${message.seq}` : envelopeKey(decision.envelope);
+    const out = copyHeaders(message.headers);
+    out.set('Plumbline-Ingest-Subject', message.subject);
+    out.set('Plumbline-Ingest-Seq', String(message.seq));
+    if (decision.contract !== undefined)
+      out.set('Plumbline-Contract-Version', String(decision.contract.version));
+    if (decision.outcome === 'accepted') {
+      if (decision.deprecated) out.set('Plumbline-Deprecated', 'true');
+      const ack = await js.publish(
+        Subjects.governed(decision.domain, decision.type),
+        message.data,
+        {
+          msgID: identity,
+          headers: out,
+        },
+      );
+      return { stream: ack.stream, seq: ack.seq };
+    }
+    out.set('Plumbline-Reason', decision.reason);
+    out.set('Plumbline-Detail', headerSafe(decision.detail));
+    const ack = await js.publish(
+      Subjects.deadLetter(decision.reason, subjectSafeType(decision.type)),
+      message.data,
+      {
+        msgID: `${identity}:${decision.reason}`,
+        headers: out,
+      },
+    );
+    return { stream: ack.stream, seq: ack.seq };
+  }
+
+  const loop = (async () => {
+    for await (const message of messages) {
+      pending.push(message);
+      if (pending.length >= options.batchSize) {
+        await inFlight; // at most one batch in flight while the next one fills
+        flush();
+      } else {
+        timer ??= setTimeout(flush, options.batchLingerMs);
+      }
+    }
+  })();
+
+  return {
+    stats: () => ({ running, ...counters, lastBatchAt, lastError }),
+    async stop() {
+      if (!running) return;
+      running = false;
+      messages.stop();
+      await loop;
+      flush();
+      await inFlight;
+    },
+  };
+}
+
+function processingFailed(message: JsMsg, error: unknown): Decision {
+  const reason = error instanceof Error ? error.message : String(error);
+  const parts = message.subject.split('.');
+  return {
+    outcome: 'rejected',
+    reason: Reason.ProcessingFailed,
+    detail: `the worker failed on this message ${message.info.deliveryCount} times: ${reason}`,
+    errors: [],
+    envelope: undefined,
+    contract: undefined,
+    source: parts[1] ?? '',
+    type: parts.slice(2).join('.'),
+  };
+}
+
+function copyHeaders(source: MsgHdrs | undefined): MsgHdrs {
+  const out = natsHeaders();
+  if (source === undefined) return out;
+  for (const [key, values] of source) {
+    if (key.toLowerCase().startsWith('nats-')) continue;
+    for (const value of values) out.append(key, value);
+  }
+  return out;
+}
+
+/** Header values are single-line and bounded. */
+function headerSafe(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').slice(0, 1_000);
+}
+
+/** Types reach here from a valid subject or are empty; never produce an empty token. */
+function subjectSafeType(type: string): string {
+  return type === '' ? 'unknown' : type;
+}

@@ -1,0 +1,2 @@
+export * from './governance-worker';
+export * from './governance-runtime';

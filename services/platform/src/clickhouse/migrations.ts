@@ -1,0 +1,94 @@
+import type { ClickHouseStore } from './clickhouse-store';
+
+/**
+ * Numbered, idempotent migrations. Table names carry a version (`lineage_v1`): a change that
+ * cannot be made in place creates `_v2` and moves readers over, never rewrites `_v1`.
+ * `{db}` is replaced by the configured database name.
+ */
+export interface Migration {
+  readonly id: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'lineage and audit log',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS {db}.lineage_v1 (
+        envelope_key String COMMENT 'source:id, the envelope identity; stream:<seq> when unparseable',
+        envelope_id String,
+        source LowCardinality(String),
+        type LowCardinality(String),
+        contract_version UInt32 COMMENT '0 when no contract was resolved',
+        outcome LowCardinality(String) COMMENT 'accepted | rejected | delayed',
+        reason LowCardinality(String) COMMENT 'empty when accepted',
+        reason_detail String,
+        errors String COMMENT 'JSON array of validation errors (pointer, message)',
+        deprecated Bool,
+        business_key String,
+        tracked_num Map(LowCardinality(String), Float64),
+        tracked_str Map(LowCardinality(String), String),
+        correlation_id String,
+        causation_id String,
+        tenant LowCardinality(String),
+        region LowCardinality(String),
+        subject String,
+        event_time DateTime64(3, 'UTC'),
+        received_at DateTime64(3, 'UTC') COMMENT 'INGEST stream timestamp: stable across redeliveries',
+        decided_at DateTime64(3, 'UTC'),
+        latency_ms UInt32,
+        size_bytes UInt32,
+        delivery UInt16,
+        ingest_seq UInt64,
+        output_stream LowCardinality(String),
+        output_seq UInt64,
+        worker_id LowCardinality(String),
+        replay_of String,
+        replay_job String
+      )
+      ENGINE = ReplacingMergeTree(decided_at)
+      PARTITION BY toYYYYMM(received_at)
+      ORDER BY (type, envelope_key)
+      COMMENT 'One row per envelope (latest decision wins on merge; read with FINAL for exact counts)'`,
+      `CREATE TABLE IF NOT EXISTS {db}.audit_log_v1 (
+        at DateTime64(3, 'UTC'),
+        actor String,
+        role LowCardinality(String),
+        action LowCardinality(String),
+        target String,
+        before String,
+        after String,
+        reason String,
+        request_id String
+      )
+      ENGINE = MergeTree
+      ORDER BY (at, action)`,
+    ],
+  },
+];
+
+export async function migrate(store: ClickHouseStore): Promise<number[]> {
+  const db = store.database;
+  await store.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
+  await store.command(
+    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (id UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+     ENGINE = ReplacingMergeTree ORDER BY id`,
+  );
+  const applied = new Set(
+    (await store.query<{ id: number }>(`SELECT id FROM ${db}.schema_migrations FINAL`)).map((row) =>
+      Number(row.id),
+    ),
+  );
+  const ran: number[] = [];
+  for (const migration of migrations) {
+    if (applied.has(migration.id)) continue;
+    for (const statement of migration.statements) {
+      await store.command(statement.replaceAll('{db}', db));
+    }
+    await store.insert(`${db}.schema_migrations`, [{ id: migration.id, name: migration.name }]);
+    ran.push(migration.id);
+  }
+  return ran;
+}

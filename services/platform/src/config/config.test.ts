@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { isPlumblineError } from '@plumbline/core';
+import { loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('has working defaults for a fresh machine', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      natsUrl: undefined,
+      clickhouseUrl: undefined,
+      port: 8420,
+      host: '127.0.0.1',
+      demo: true,
+      dataDir: 'data',
+      clickhouseDatabase: 'plumbline',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      NATS_URL: 'nats://a:4222,nats://b:4222',
+      CLICKHOUSE_URL: 'http://ch:8123',
+      PLUMBLINE_PORT: '9000',
+      PLUMBLINE_DEMO: '0',
+      PLUMBLINE_WORKER_BATCH: '100',
+    });
+    expect(config.natsUrl).toBe('nats://a:4222,nats://b:4222');
+    expect(config.clickhouseUrl).toBe('http://ch:8123');
+    expect(config.port).toBe(9000);
+    expect(config.demo).toBe(false);
+    expect(config.worker.batchSize).toBe(100);
+  });
+
+  it('lists every problem at once, with a stable code', () => {
+    try {
+      loadConfig({
+        PLUMBLINE_PORT: 'eighty',
+        NATS_URL: 'http://x',
+        PLUMBLINE_DEMO: 'maybe',
+        CLICKHOUSE_DATABASE: 'a;drop',
+      });
+      expect.unreachable();
+    } catch (error) {
+      expect(isPlumblineError(error) && error.code).toBe('invalid_config');
+      const message = error instanceof Error ? error.message : '';
+      expect(message).toContain('PLUMBLINE_PORT');
+      expect(message).toContain('NATS_URL');
+      expect(message).toContain('PLUMBLINE_DEMO');
+      expect(message).toContain('CLICKHOUSE_DATABASE');
+    }
+  });
+});

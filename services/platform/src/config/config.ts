@@ -1,0 +1,107 @@
+import { ErrorCode, PlumblineError } from '@plumbline/core';
+
+/** Everything Plumbline reads from the environment, parsed once and passed down. */
+export interface PlumblineConfig {
+  /** An existing NATS server or cluster; when absent `plumbline start` runs a local nats-server. */
+  readonly natsUrl: string | undefined;
+  /** A ClickHouse server (HTTP interface); when absent the embedded chDB engine is used. */
+  readonly clickhouseUrl: string | undefined;
+  readonly clickhouseDatabase: string;
+  readonly dataDir: string;
+  readonly port: number;
+  readonly host: string;
+  readonly demo: boolean;
+  /** Worker tuning. */
+  readonly worker: {
+    readonly batchSize: number;
+    readonly batchLingerMs: number;
+    readonly maxDeliveries: number;
+  };
+  /** GitOps sources loaded at start: contracts and policies. */
+  readonly schemasDir: string;
+  readonly policiesDir: string;
+  /** Port of the local nats-server that `plumbline start` runs when NATS_URL is unset. */
+  readonly natsPort: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Pure: validates every variable and fails listing all problems at once.
+ * The only reader of `process.env` is the caller that passes it in.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): PlumblineConfig {
+  const problems: string[] = [];
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string, protocols: readonly string[]): string | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    for (const part of raw.split(',')) {
+      try {
+        const parsed = new URL(part.trim());
+        if (!protocols.includes(parsed.protocol)) {
+          problems.push(`${name} must use ${protocols.join(' or ')}, got '${parsed.protocol}'`);
+        }
+      } catch {
+        problems.push(`${name} is not a URL: '${part}'`);
+      }
+    }
+    return raw;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+    problems.push(`${name} must be 0 or 1, got '${raw}'`);
+    return fallback;
+  };
+
+  const rawLevel = env.PLUMBLINE_LOG_LEVEL ?? 'info';
+  const logLevel = logLevels.find((level) => level === rawLevel);
+  if (logLevel === undefined)
+    problems.push(`PLUMBLINE_LOG_LEVEL must be one of ${logLevels.join(', ')}`);
+
+  const database = env.CLICKHOUSE_DATABASE ?? 'plumbline';
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(database)) {
+    problems.push(`CLICKHOUSE_DATABASE must be a plain identifier, got '${database}'`);
+  }
+
+  const config: PlumblineConfig = {
+    natsUrl: url('NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']),
+    clickhouseUrl: url('CLICKHOUSE_URL', ['http:', 'https:']),
+    clickhouseDatabase: database,
+    dataDir: env.PLUMBLINE_DATA_DIR ?? 'data',
+    port: integer('PLUMBLINE_PORT', 8420, 0, 65535),
+    host: env.PLUMBLINE_HOST ?? '127.0.0.1',
+    demo: flag('PLUMBLINE_DEMO', true),
+    worker: {
+      batchSize: integer('PLUMBLINE_WORKER_BATCH', 500, 1, 10_000),
+      batchLingerMs: integer('PLUMBLINE_WORKER_LINGER_MS', 20, 0, 5_000),
+      maxDeliveries: integer('PLUMBLINE_WORKER_MAX_DELIVERIES', 5, 1, 1_000),
+    },
+    logLevel: logLevel ?? 'info',
+    schemasDir: env.PLUMBLINE_SCHEMAS_DIR ?? 'schemas',
+    policiesDir: env.PLUMBLINE_POLICIES_DIR ?? 'policies',
+    natsPort: integer('PLUMBLINE_NATS_PORT', 4222, 1, 65535),
+  };
+  if (problems.length > 0) {
+    throw new PlumblineError(
+      ErrorCode.InvalidConfig,
+      `invalid configuration:\n  - ${problems.join('\n  - ')}`,
+      { details: { problems } },
+    );
+  }
+  return config;
+}

@@ -1,0 +1,8 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** Structured JSON logs on stderr (stdout stays free for CLI output). */
+export function createLogger(level: string, name = 'plumbline'): Logger {
+  return pino({ name, level }, pino.destination(2));
+}

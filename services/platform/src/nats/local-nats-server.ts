@@ -1,0 +1,100 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { ErrorCode, PlumblineError } from '@plumbline/core';
+
+export interface LocalNatsServer {
+  readonly url: string;
+  readonly port: number;
+  /** True when this process started the server (and will stop it); false when it reused one. */
+  readonly owned: boolean;
+  stop(): Promise<void>;
+}
+
+export interface LocalNatsServerOptions {
+  /** JetStream store directory. */
+  readonly storeDir: string;
+  /** Port to use; 0 picks a free one. */
+  readonly port: number;
+  /** Reuse a server already listening on `port` instead of failing. */
+  readonly reuse?: boolean;
+}
+
+/** Runs Debian's `nats-server -js` as a child process (installed by `ensure-installed.mjs`). */
+export async function startLocalNatsServer(
+  options: LocalNatsServerOptions,
+): Promise<LocalNatsServer> {
+  const host = '127.0.0.1';
+  if (options.port !== 0 && options.reuse === true && (await isListening(host, options.port))) {
+    return {
+      url: `nats://${host}:${options.port}`,
+      port: options.port,
+      owned: false,
+      stop: async () => {},
+    };
+  }
+  if (spawnSync('sh', ['-c', 'command -v nats-server'], { stdio: 'ignore' }).status !== 0) {
+    throw new PlumblineError(
+      ErrorCode.Unavailable,
+      'nats-server is not installed: run `node services/cli/bin/ensure-installed.mjs` (apt-get install nats-server) or set NATS_URL',
+    );
+  }
+  const port = options.port === 0 ? await freePort() : options.port;
+  mkdirSync(options.storeDir, { recursive: true });
+  const child = spawn(
+    'nats-server',
+    ['-js', '-a', host, '-p', String(port), '-sd', options.storeDir, '--max_payload', '8MB'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const deadline = Date.now() + 15_000;
+  while (!(await isListening(host, port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new PlumblineError(
+        ErrorCode.Unavailable,
+        `nats-server did not start on port ${port}: ${stderr}`,
+      );
+    }
+    await sleep(50);
+  }
+  return { url: `nats://${host}:${port}`, port, owned: true, stop: () => stopChild(child) };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function isListening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
