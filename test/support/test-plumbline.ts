@@ -64,7 +64,7 @@ export async function startTestPlumbline(
     PLUMBLINE_DATA_DIR: dataDir,
     PLUMBLINE_SCHEMAS_DIR: join(root, 'schemas'),
     PLUMBLINE_POLICIES_DIR: join(root, 'policies'),
-    PLUMBLINE_LOG_LEVEL: 'silent',
+    PLUMBLINE_LOG_LEVEL: process.env.PLUMBLINE_TEST_LOG_LEVEL ?? 'silent',
     PLUMBLINE_WORKER_LINGER_MS: '5',
     ...options.env,
   });

@@ -98,7 +98,9 @@ describe('rejected envelopes are dead-lettered with the original bytes, headers 
     key: string,
     detail: RegExp,
   ) {
-    await plumbline.publish(subject, body, `test:${key}`, { 'X-Connector': 'system-test' });
+    await plumbline.publish(subject, body, `test:${reason}:${key}`, {
+      'X-Connector': 'system-test',
+    });
     const [row] = await plumbline.waitForLineage(
       1,
       "outcome = {o:String} AND reason = {r:String} AND (envelope_key = {k:String} OR (envelope_id = '' AND subject = ''))",

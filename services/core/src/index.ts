@@ -14,5 +14,6 @@ export * from './governance/outcome';
 export * from './governance/decision';
 export * from './governance/policy-gate';
 export * from './governance/governance-engine';
-export * from './policies/policy-set';
+export * from './policies/index';
+export * from './governance/compile-policy-gate';
 export * from './lineage/lineage-row';

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { join, resolve } from 'node:path';
 import { ErrorCode, PlumblineError } from '@plumbline/core';
 
 export interface LocalNatsServer {
@@ -41,11 +42,18 @@ export async function startLocalNatsServer(
   }
   const port = options.port === 0 ? await freePort() : options.port;
   mkdirSync(options.storeDir, { recursive: true });
-  const child = spawn(
-    'nats-server',
-    ['-js', '-a', host, '-p', String(port), '-sd', options.storeDir, '--max_payload', '8MB'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+  // A config file rather than flags: Debian's nats-server (2.9) has no flag for max_payload.
+  const configFile = join(options.storeDir, 'plumbline-nats.conf');
+  writeFileSync(
+    configFile,
+    [
+      `listen: "${host}:${port}"`,
+      `max_payload: ${8 * 1024 * 1024}`,
+      `jetstream { store_dir: ${JSON.stringify(resolve(options.storeDir))} }`,
+      '',
+    ].join('\n'),
   );
+  const child = spawn('nats-server', ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
