@@ -75,6 +75,7 @@ export async function startGovernanceRuntime(
     policies: () => gate,
   });
   const worker = await startGovernanceWorker({
+    nc: options.nc,
     js: jetstream(options.nc),
     store: options.store,
     decide,

@@ -15,3 +15,4 @@ export * from './clickhouse/open-store';
 export * from './files/contract-files';
 export * from './files/sync-contracts';
 export * from './files/policy-files';
+export * from './nats/batch-publisher';

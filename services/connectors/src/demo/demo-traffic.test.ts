@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { compileOwnership, compilePayloadLimit, loadPolicySet } from '@plumbline/core';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,9 @@ import envelopeSchema from '@plumbline/schemas/envelope.json' with { type: 'json
 import { createDemoTraffic, type DemoIntent, type DemoMessage } from './demo-traffic';
 
 const contractsDir = join(import.meta.dirname, '../../../../schemas/contracts');
+const policiesDir = join(import.meta.dirname, '../../../../policies');
+const uri = (type: string, version: number) =>
+  `https://schemas.plumbline.dev/contracts/${type}/v${version}.json`;
 
 function contractValidators(): Map<string, ValidateFunction> {
   const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
@@ -103,5 +107,109 @@ describe('demo traffic', () => {
         'change_order.submitted > change_order.approved > commitment.updated > billing.adjusted',
     );
     expect(complete.length).toBeGreaterThan(10);
+  });
+
+  it('every flow correlates its steps, and some flows are left unfinished', () => {
+    const envelopes = take(10_000)
+      .filter((m) => m.intended === 'valid')
+      .map(parse);
+    const byCorrelation = new Map<string, Record<string, unknown>[]>();
+    for (const envelope of envelopes) {
+      const list = byCorrelation.get(String(envelope.correlationid)) ?? [];
+      list.push(envelope);
+      byCorrelation.set(String(envelope.correlationid), list);
+    }
+    const chains: readonly (readonly [first: string, later: string, reference: string])[] = [
+      ['change_order.approved', 'commitment.updated', 'change_order_ref'],
+      ['change_order.approved', 'billing.adjusted', 'change_order_ref'],
+      ['purchase_order.approved', 'goods_receipt.recorded', 'purchase_order_ref'],
+      ['purchase_order.approved', 'vendor_bill.posted', 'purchase_order_ref'],
+      ['opportunity.won', 'project.upserted', 'opportunity_ref'],
+      ['opportunity.won', 'staffing.approved', 'opportunity_ref'],
+      ['timesheet.approved', 'invoice.posted', 'project_ref'],
+      ['document_revision.issued', 'procurement_review.completed', 'document_revision_ref'],
+    ];
+    for (const [first, later, reference] of chains) {
+      let followed = 0;
+      let unfinished = 0;
+      for (const flow of byCorrelation.values()) {
+        const start = flow.findIndex((envelope) => envelope.type === first);
+        if (start < 0) continue;
+        const step = flow.findIndex((envelope) => envelope.type === later);
+        if (step < 0) {
+          unfinished += 1;
+          continue;
+        }
+        expect(step, `${later} comes after ${first}`).toBeGreaterThan(start);
+        const data = (index: number) => flow[index]?.data as Record<string, unknown>;
+        // The later step names the first step's record (a document revision calls its own key
+        // `revision_ref`; everything else uses the same name on both sides).
+        const key = reference === 'document_revision_ref' ? 'revision_ref' : reference;
+        expect(data(step)[reference], `${later}.${reference}`).toEqual(data(start)[key]);
+        followed += 1;
+      }
+      expect(followed, `${first} → ${later}`).toBeGreaterThan(5);
+      expect(unfinished, `${first} → ${later} sometimes never happens`).toBeGreaterThan(0);
+    }
+    // Invoices for time and materials name the timesheets they bill.
+    for (const flow of byCorrelation.values()) {
+      const invoice = flow.find((envelope) => envelope.type === 'invoice.posted');
+      const sheets = flow.filter((envelope) => envelope.type === 'timesheet.approved');
+      if (invoice === undefined || sheets.length === 0) continue;
+      const data = invoice.data as { timesheet_refs?: unknown[] };
+      // (A sheet that was sent broken is billed all the same.)
+      expect(data.timesheet_refs).toEqual(
+        expect.arrayContaining(
+          sheets.map((sheet) => (sheet.data as { timesheet_ref: unknown }).timesheet_ref),
+        ),
+      );
+    }
+  });
+
+  it('bad messages break the rule they are named after', () => {
+    const files = readdirSync(policiesDir)
+      .filter((name) => name.endsWith('.yaml'))
+      .map((name) => ({ name, text: readFileSync(join(policiesDir, name), 'utf8') }));
+    const loaded = loadPolicySet(files);
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+    const owner = compileOwnership(loaded.value.ownership);
+    const maxBytes = compilePayloadLimit(loaded.value.payload);
+    const registered = new Set(contractValidators().keys());
+    const typeOf = (message: DemoMessage) => message.subject.split('.').slice(2).join('.');
+    const seen = new Set<string>();
+
+    for (const message of take(20_000, 5)) {
+      const type = typeOf(message);
+      switch (message.intended) {
+        case 'valid':
+          expect(message.body.byteLength).toBeLessThanOrEqual(maxBytes(type));
+          expect(owner(String(parse(message).source), type).ok, message.subject).toBe(true);
+          break;
+        case 'too_large':
+          expect(message.body.byteLength).toBeGreaterThan(maxBytes(type));
+          break;
+        case 'malformed':
+          expect(() => parse(message)).toThrow(SyntaxError);
+          break;
+        case 'ownership_violation': {
+          const envelope = parse(message);
+          expect(message.subject).toBe(`ingest.${String(envelope.source)}.${type}`);
+          expect(registered.has(String(envelope.dataschema))).toBe(true);
+          expect(owner(String(envelope.source), type).ok, message.subject).toBe(false);
+          break;
+        }
+        case 'unknown_contract': {
+          const envelope = parse(message);
+          expect(registered.has(String(envelope.dataschema)), String(envelope.dataschema)).toBe(
+            false,
+          );
+          seen.add(registered.has(uri(type, 1)) ? 'unknown version' : 'unknown type');
+          break;
+        }
+        case 'schema_violation':
+          break;
+      }
+    }
+    expect([...seen].sort()).toEqual(['unknown type', 'unknown version']);
   });
 });

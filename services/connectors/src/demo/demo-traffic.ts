@@ -68,7 +68,65 @@ const badMix: readonly [Exclude<DemoIntent, 'valid'>, number][] = [
 const encoder = new TextEncoder();
 const uri = (type: string, version: number) =>
   `https://schemas.plumbline.dev/contracts/${type}/v${version}.json`;
-const hugeNarration = 'Transmittal cover note. '.repeat(13_000); // ~310 KB: over the 256 KiB default limit
+
+/**
+ * Encodes into large shared slabs instead of allocating one small buffer per message: the
+ * benchmark generates 200k envelopes and per-message allocation dominated. Each body is its own
+ * view and is never overwritten.
+ */
+function slabEncoder(slabBytes = 1 << 20): (text: string) => Uint8Array {
+  let slab = new Uint8Array(slabBytes);
+  let offset = 0;
+  return (text) => {
+    const worst = text.length * 3;
+    if (worst > slabBytes) return encoder.encode(text);
+    if (offset + worst > slab.length) {
+      slab = new Uint8Array(slabBytes);
+      offset = 0;
+    }
+    const { written } = encoder.encodeInto(text, slab.subarray(offset));
+    const body = slab.subarray(offset, offset + written);
+    offset += written;
+    return body;
+  };
+}
+
+/**
+ * The oversized notes of a too_large message, JSON-encoded once: ~310 KB is over the 256 KiB
+ * default limit; document revisions may be up to 1 MiB, so theirs is bigger.
+ */
+const encodedNotes = (repeat: number) => {
+  let bytes: Uint8Array | undefined;
+  return () =>
+    (bytes ??= encoder.encode(JSON.stringify('Transmittal cover note. '.repeat(repeat))));
+};
+const hugeNarration = encodedNotes(13_000);
+const hugerNarration = encodedNotes(46_000);
+const closingBraces = encoder.encode('}}');
+const largeLimitTypes = new Set(['document_revision.issued']);
+
+/** A money or quantity field each contract bounds below, to make `negative amount` violations. */
+const nonNegativeField: Readonly<Record<string, string>> = {
+  'budget.revised': 'revised_amount',
+  'commitment.updated': 'committed_amount',
+  'goods_receipt.recorded': 'received_value',
+  'invoice.posted': 'amount_total',
+  'opportunity.won': 'expected_value',
+  'payment.recorded': 'amount',
+  'project.upserted': 'contract_value',
+  'purchase_order.approved': 'amount_total',
+  'staffing.approved': 'headcount',
+  'timesheet.approved': 'hours',
+  'vendor_bill.posted': 'amount_total',
+  'work_order.completed': 'labor_hours',
+};
+
+/** Event types no contract exists for, as a connector upgraded ahead of the registry sends them. */
+const unregisteredTypes: readonly (readonly [source: string, type: string])[] = [
+  ['costctl', 'change_order.voided'],
+  ['odoo', 'purchase_order.cancelled'],
+  ['fieldservice', 'site_diary.submitted'],
+];
 
 /**
  * Realistic construction traffic, deterministic for a seed: change orders flowing from cost
@@ -115,7 +173,19 @@ export function createDemoTraffic(options: DemoTrafficOptions = {}): DemoTraffic
     if (random.chance(0.08)) return; // flows that never finish: what Plumbline exists to notice
     waiting.push({ due: random.int(min, max), make });
   };
-  const isoNow = () => now().toISOString();
+  // toISOString is slow next to everything else here: format each distinct millisecond once.
+  let lastMs = Number.NaN;
+  let lastIso = '';
+  const isoNow = () => {
+    const date = now();
+    const ms = date.getTime();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = date.toISOString();
+    }
+    return lastIso;
+  };
+  const encode = slabEncoder();
   const today = () => isoNow().slice(0, 10);
   const currency = (p: Project) => p.tenant.currency;
 
@@ -614,20 +684,23 @@ export function createDemoTraffic(options: DemoTrafficOptions = {}): DemoTraffic
     const e = nextEvent();
     switch (kind) {
       case 'schema_violation': {
-        const variant = random.int(0, 2);
+        const variant = random.int(0, 3);
         const data = { ...e.data };
+        const bounded = nonNegativeField[e.type];
         if (variant === 0)
           data[e.key] = 424_242; // a number where a reference string belongs
-        else if (variant === 1)
+        else if (variant === 1 || (variant === 3 && bounded === undefined))
           delete data[e.key]; // the required business key left out
-        else data.legacy_status_code = 'X9'; // a field the contract does not allow
+        else if (variant === 2)
+          data.legacy_status_code = 'X9'; // a field the contract does not allow
+        else if (bounded !== undefined) data[bounded] = -1 * (random.int(1, 5_000) + 0.5); // negative amount
         const { id, body } = envelope({ ...e, data });
-        return message(e.source, e.type, id, encoder.encode(JSON.stringify(body)), kind);
+        return message(e.source, e.type, id, encode(JSON.stringify(body)), kind);
       }
       case 'ownership_violation': {
         const intruder = e.source === 'odoo' ? 'costctl' : 'odoo';
         const { id, body } = envelope(e, { source: intruder });
-        return message(intruder, e.type, id, encoder.encode(JSON.stringify(body)), kind);
+        return message(intruder, e.type, id, encode(JSON.stringify(body)), kind);
       }
       case 'malformed': {
         const { id, body } = envelope(e);
@@ -636,17 +709,35 @@ export function createDemoTraffic(options: DemoTrafficOptions = {}): DemoTraffic
           e.source,
           e.type,
           id,
-          encoder.encode(text.slice(0, Math.floor(text.length * 0.6))),
+          encode(text.slice(0, Math.floor(text.length * 0.6))),
           kind,
         );
       }
       case 'unknown_contract': {
-        const { id, body } = envelope(e, { dataschema: uri(e.type, 9) });
-        return message(e.source, e.type, id, encoder.encode(JSON.stringify(body)), kind);
+        if (random.chance(0.5)) {
+          // A version of a known type that was never registered.
+          const { id, body } = envelope(e, { dataschema: uri(e.type, 9) });
+          return message(e.source, e.type, id, encode(JSON.stringify(body)), kind);
+        }
+        // A type no contract exists for at all.
+        const [source, type] = random.pick(unregisteredTypes);
+        const { id, body } = envelope({ ...e, source, type });
+        return message(source, type, id, encode(JSON.stringify(body)), kind);
       }
       case 'too_large': {
-        const { id, body } = envelope({ ...e, data: { ...e.data, narration: hugeNarration } });
-        return message(e.source, e.type, id, encoder.encode(JSON.stringify(body)), kind);
+        // The envelope with an empty `narration` as the last data field, then the oversized
+        // notes spliced in as bytes: re-serializing 300 KB per message would dominate the run.
+        const { id, body } = envelope({ ...e, data: { ...e.data, narration: '' } });
+        const text = JSON.stringify(body);
+        const tail = '""}}';
+        if (!text.endsWith(tail)) throw new Error('too_large: narration is not the last field');
+        const head = encoder.encode(text.slice(0, -tail.length));
+        const notes = largeLimitTypes.has(e.type) ? hugerNarration() : hugeNarration();
+        const bytes = new Uint8Array(head.length + notes.length + 2);
+        bytes.set(head, 0);
+        bytes.set(notes, head.length);
+        bytes.set(closingBraces, head.length + notes.length);
+        return message(e.source, e.type, id, bytes, kind);
       }
     }
   }
@@ -663,7 +754,7 @@ export function createDemoTraffic(options: DemoTrafficOptions = {}): DemoTraffic
       }
       const e = nextEvent();
       const { id, body } = envelope(e);
-      return message(e.source, e.type, id, encoder.encode(JSON.stringify(body)), 'valid');
+      return message(e.source, e.type, id, encode(JSON.stringify(body)), 'valid');
     },
   };
 }

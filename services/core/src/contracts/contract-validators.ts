@@ -32,10 +32,16 @@ export function isDraft2020(schema: JsonSchema): boolean {
  * are errors, which is why Plumbline's own keywords are registered here.
  */
 export class ContractValidators {
-  readonly #draft2020 = configure(
-    new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }),
-  );
-  readonly #draft7 = configure(new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }));
+  // Two instances per draft: a fast one that stops at the first error (every message), and one
+  // that collects all errors, used only to explain a message that failed.
+  readonly #fast = {
+    draft2020: configure(new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true })),
+    draft7: configure(new Ajv({ allErrors: false, strict: true, allowUnionTypes: true })),
+  };
+  readonly #detailed = {
+    draft2020: configure(new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true })),
+    draft7: configure(new Ajv({ allErrors: true, strict: true, allowUnionTypes: true })),
+  };
   readonly #cache = new Map<string, CompiledContract>();
 
   /** Compiles (or returns the cached) validator; throws when the schema itself is invalid. */
@@ -43,13 +49,19 @@ export class ContractValidators {
     const key = `${contract.type}@${contract.version}#${contract.fingerprint}`;
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
-    const ajv = isDraft2020(contract.schema) ? this.#draft2020 : this.#draft7;
+    const draft = isDraft2020(contract.schema) ? 'draft2020' : 'draft7';
     const schema = withoutId(contract.schema);
-    const validate: ValidateFunction = ajv.compile(schema);
+    const fast: ValidateFunction = this.#fast[draft].compile(schema);
+    let detailed: ValidateFunction | undefined;
     const compiled: CompiledContract = {
       contract,
       annotations: readAnnotations(contract.schema),
-      validate: (data) => (validate(data) ? [] : fromAjvErrors(validate.errors)),
+      validate: (data) => {
+        if (fast(data)) return [];
+        detailed ??= this.#detailed[draft].compile(schema);
+        detailed(data);
+        return fromAjvErrors(detailed.errors ?? fast.errors);
+      },
     };
     this.#cache.set(key, compiled);
     return compiled;
@@ -57,7 +69,7 @@ export class ContractValidators {
 
   /** Checks that a schema compiles under strict mode; returns the error message if not. */
   check(schema: JsonSchema): string | undefined {
-    const ajv = isDraft2020(schema) ? this.#draft2020 : this.#draft7;
+    const ajv = this.#detailed[isDraft2020(schema) ? 'draft2020' : 'draft7'];
     try {
       ajv.compile(withoutId(schema));
       return undefined;

@@ -12,9 +12,14 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Builds a parser for envelope bytes; the schema is compiled once, here. */
 export function createEnvelopeParser(): (body: Uint8Array) => EnvelopeParseResult {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-  addFormats(ajv);
-  const validate = ajv.compile<Envelope>(envelopeSchema);
+  const compile = (allErrors: boolean) => {
+    const ajv = new Ajv2020({ allErrors, strict: true, allowUnionTypes: true });
+    addFormats(ajv);
+    return ajv.compile<Envelope>(envelopeSchema);
+  };
+  // Stop at the first error on the hot path; collect all only to explain a rejection.
+  const validate = compile(false);
+  let explain: ReturnType<typeof compile> | undefined;
   return (body) => {
     let value: unknown;
     try {
@@ -24,7 +29,9 @@ export function createEnvelopeParser(): (body: Uint8Array) => EnvelopeParseResul
       return { ok: false, detail: `not JSON: ${reason}`, errors: [] };
     }
     if (!validate(value)) {
-      const errors = fromAjvErrors(validate.errors);
+      explain ??= compile(true);
+      explain(value);
+      const errors = fromAjvErrors(explain.errors ?? validate.errors);
       return { ok: false, detail: 'not a CloudEvents 1.0 envelope', errors };
     }
     return { ok: true, envelope: value };

@@ -4,5 +4,5 @@ export type { Logger };
 
 /** Structured JSON logs on stderr (stdout stays free for CLI output). */
 export function createLogger(level: string, name = 'plumbline'): Logger {
-  return pino({ name, level }, pino.destination(2));
+  return pino({ name, level }, pino.destination({ fd: 2, sync: true }));
 }

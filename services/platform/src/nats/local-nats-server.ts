@@ -53,7 +53,11 @@ export async function startLocalNatsServer(
       '',
     ].join('\n'),
   );
-  const child = spawn('nats-server', ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: Ctrl-C reaches Plumbline, which drains and then stops the server.
+  const child = spawn('nats-server', ['-c', configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
