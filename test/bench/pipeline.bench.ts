@@ -86,7 +86,14 @@ log(`bare consumer: ${barePerSecond.toFixed(0)}/s`);
 // The governance worker, in its own process; timed from its first ack (start-up excluded).
 const worker = spawn(
   process.execPath,
-  ['--import', 'tsx', join(root, 'services/cli/src/main.ts'), 'worker'],
+  [
+    // e.g. BENCH_WORKER_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the worker
+    ...(process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+    '--import',
+    'tsx',
+    join(root, 'services/cli/src/main.ts'),
+    'worker',
+  ],
   {
     cwd: root,
     env: { ...process.env, ...env, PLUMBLINE_DATA_DIR: join(dir, 'worker') },

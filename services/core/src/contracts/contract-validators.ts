@@ -12,7 +12,7 @@ export interface CompiledContract {
 }
 
 function configure<T extends Ajv>(ajv: T): T {
-  addFormats(ajv);
+  addFormats(ajv, { mode: 'fast' });
   ajv.addKeyword({ keyword: AnnotationKeyword.BusinessKey, schemaType: 'boolean' });
   ajv.addKeyword({ keyword: AnnotationKeyword.Tracked, schemaType: 'boolean' });
   ajv.addKeyword({ keyword: AnnotationKeyword.Sensitive, schemaType: 'boolean' });

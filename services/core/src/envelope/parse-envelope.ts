@@ -14,7 +14,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export function createEnvelopeParser(): (body: Uint8Array) => EnvelopeParseResult {
   const compile = (allErrors: boolean) => {
     const ajv = new Ajv2020({ allErrors, strict: true, allowUnionTypes: true });
-    addFormats(ajv);
+    // 'fast' formats: simpler date-time and uri checks, a large share of the per-message cost.
+    addFormats(ajv, { mode: 'fast' });
     return ajv.compile<Envelope>(envelopeSchema);
   };
   // Stop at the first error on the hot path; collect all only to explain a rejection.
