@@ -52,7 +52,14 @@ const lock = join(root, 'package-lock.json');
 const marker = join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
   log('installing dependencies (npm ci)…');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (ci.status !== 0) {
+    // npm ci refuses a lock that lacks optional packages for other platforms (turbo's macOS and
+    // Windows binaries), which a registry mirror without them cannot record. npm install
+    // installs the same locked versions and skips optional packages it cannot fetch.
+    log('npm ci refused the lockfile; installing the locked versions with npm install instead…');
+    run('npm', ['install', '--no-audit', '--no-fund']);
+  }
 }
 
 if (!process.env.NATS_URL && !has('nats-server')) aptInstall('nats-server');

@@ -17,3 +17,7 @@ export * from './governance/governance-engine';
 export * from './policies/index';
 export * from './governance/compile-policy-gate';
 export * from './lineage/lineage-row';
+export * from './contracts/contract-lint';
+export * from './contracts/schema-safety';
+export * from './contracts/plan-registration';
+export * from './compatibility/index';

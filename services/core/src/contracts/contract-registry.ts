@@ -1,4 +1,10 @@
-import { LifecycleState, type ContractSubject, type ContractVersion } from './contract';
+import {
+  LifecycleState,
+  defaultRegistryConfig,
+  type ContractSubject,
+  type ContractVersion,
+  type RegistryConfig,
+} from './contract';
 
 interface SubjectEntry {
   subject: ContractSubject | undefined;
@@ -11,7 +17,23 @@ interface SubjectEntry {
  */
 export class ContractRegistry {
   readonly #subjects = new Map<string, SubjectEntry>();
+  readonly #byUri = new Map<string, ContractVersion>();
+  #config: RegistryConfig = defaultRegistryConfig;
   #revision = 0;
+
+  get config(): RegistryConfig {
+    return this.#config;
+  }
+
+  putConfig(config: RegistryConfig): void {
+    this.#config = config;
+    this.#revision += 1;
+  }
+
+  /** The version whose `$id` is `uri`, for `$ref`s between contracts. */
+  byUri(uri: string): ContractVersion | undefined {
+    return this.#byUri.get(uri);
+  }
 
   putSubject(subject: ContractSubject): void {
     this.#entry(subject.type).subject = subject;
@@ -20,10 +42,16 @@ export class ContractRegistry {
 
   putVersion(version: ContractVersion): void {
     this.#entry(version.type).versions.set(version.version, version);
+    const id = typeof version.schema === 'object' ? version.schema.$id : undefined;
+    if (typeof id === 'string') this.#byUri.set(id, version);
     this.#revision += 1;
   }
 
   removeVersion(type: string, version: number): void {
+    const removed = this.#subjects.get(type)?.versions.get(version);
+    const id =
+      removed !== undefined && typeof removed.schema === 'object' ? removed.schema.$id : undefined;
+    if (typeof id === 'string') this.#byUri.delete(id);
     this.#subjects.get(type)?.versions.delete(version);
     this.#revision += 1;
   }

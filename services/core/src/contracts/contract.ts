@@ -48,3 +48,16 @@ export interface ContractSubject {
   /** Lenient mode: adding an optional property to an open content model is compatible. */
   readonly lenient?: boolean;
 }
+
+/** Registry-wide settings. */
+export interface RegistryConfig {
+  /** Mode for subjects that set none. */
+  readonly compatibility: CompatibilityMode;
+  /** Lint rules that refuse a registration instead of only warning. */
+  readonly lintRequired: readonly string[];
+}
+
+export const defaultRegistryConfig: RegistryConfig = {
+  compatibility: CompatibilityMode.Backward,
+  lintRequired: [],
+};

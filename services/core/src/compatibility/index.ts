@@ -1,0 +1,3 @@
+export * from './change-kinds';
+export * from './diff-schemas';
+export * from './check-compatibility';
