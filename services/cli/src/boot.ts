@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { ContractRegistry, ContractValidators } from '@plumbline/core';
 import { startGovernanceRuntime, type GovernanceRuntime } from '@plumbline/governance';
+import { ContractRegistryService } from '@plumbline/registry';
 import {
+  AuditLog,
   ContractStore,
   PolicyStore,
   connectNats,
@@ -99,4 +101,30 @@ export function startWorker(
     logger: infra.logger,
     workerId,
   });
+}
+
+export interface RegistryHandle {
+  readonly service: ContractRegistryService;
+  readonly registry: ContractRegistry;
+  readonly audit: AuditLog;
+  stop(): void;
+}
+
+/** The registry service for the API: its own live mirror of the contracts bucket. */
+export async function openRegistry(infra: Infrastructure): Promise<RegistryHandle> {
+  const contracts = new ContractStore(infra.buckets.contracts);
+  const registry = new ContractRegistry();
+  const mirror = await contracts.mirrorInto(registry, (error) =>
+    infra.logger.error({ err: error }, 'ignored an unreadable contract entry'),
+  );
+  await mirror.ready;
+  const audit = new AuditLog(infra.store);
+  const service = new ContractRegistryService({
+    contracts,
+    registry,
+    validators: new ContractValidators(),
+    audit,
+    lineage: infra.store,
+  });
+  return { service, registry, audit, stop: () => mirror.stop() };
 }

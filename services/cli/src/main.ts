@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { isPlumblineError } from '@plumbline/core';
 import { loadConfig } from '@plumbline/platform';
+import { ApiError } from './api-client';
+import { contractsCommand } from './commands/contracts';
 import { checkFiles, syncSources } from './commands/gitops';
 import { start } from './commands/start';
 import { worker } from './commands/worker';
@@ -33,11 +34,54 @@ program
   .description('load schemas/contracts and policies/ into the registry (idempotent)')
   .action(() => syncSources(config(), out));
 
+const contracts = contractsCommand(
+  {
+    out,
+    err: (line) => process.stderr.write(`${line}\n`),
+    exit: (code) => (process.exitCode = code),
+  },
+  process.env,
+);
+contracts
+  .command('sync')
+  .description('load schemas/contracts and policies/ into the registry (idempotent)')
+  .action(() => syncSources(config(), out));
+program.addCommand(contracts);
+// Usage errors exit 2 everywhere, subcommands included (settings are not inherited by addCommand).
+const usageExit = (command: Command): void => {
+  command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  command.commands.forEach(usageExit);
+};
+usageExit(program);
+
+const checkFailures = [
+  'incompatible_contract',
+  'unsafe_contract',
+  'lint_failed',
+  'invalid_contract',
+];
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(
-    `plumbline: ${isPlumblineError(error) || error instanceof Error ? error.message : String(error)}\n`,
-  );
+  // A refused registration (incompatible, unsafe, lint) is a failed check: exit 1, with details.
+  if (error instanceof ApiError && checkFailures.includes(error.code)) {
+    process.stderr.write(`plumbline: ${error.code}: ${error.message}\n`);
+    const problems = (error.body.problems ?? []) as {
+      pointer?: string;
+      kind?: string;
+      code?: string;
+      rule?: string;
+      message?: string;
+    }[];
+    for (const problem of problems) {
+      process.stderr.write(
+        `  ${problem.kind ?? problem.code ?? problem.rule ?? ''} ${problem.pointer ?? ''}: ${problem.message ?? ''}\n`,
+      );
+    }
+    process.exit(1);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`plumbline: ${message}\n`);
   process.exit(2);
 }

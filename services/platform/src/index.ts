@@ -16,3 +16,4 @@ export * from './files/contract-files';
 export * from './files/sync-contracts';
 export * from './files/policy-files';
 export * from './nats/batch-publisher';
+export * from './clickhouse/audit-log';

@@ -3,7 +3,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { createApp } from '@plumbline/api';
 import { createDemoTraffic } from '@plumbline/connectors';
 import type { PlumblineConfig } from '@plumbline/platform';
-import { loadGitOpsSources, openInfrastructure, startWorker } from '../boot';
+import { loadGitOpsSources, openInfrastructure, openRegistry, startWorker } from '../boot';
 import { healthProbes } from '../health-probes';
 
 const demoRatePerSecond = 25;
@@ -18,7 +18,16 @@ export async function start(config: PlumblineConfig): Promise<void> {
     'contracts synced',
   );
   const runtime = await startWorker(infra);
-  const app = createApp({ logger, health: healthProbes(infra, () => runtime.worker) });
+  const registry = await openRegistry(infra);
+  const app = createApp({
+    logger,
+    health: healthProbes(infra, () => runtime.worker),
+    registry: {
+      service: registry.service,
+      config: () => registry.registry.config,
+      audit: registry.audit,
+    },
+  });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   logger.info({ url: `http://${config.host}:${config.port}` }, 'API listening');
@@ -52,6 +61,7 @@ export async function start(config: PlumblineConfig): Promise<void> {
   if (demo !== undefined) clearInterval(demo);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await runtime.stop();
+  registry.stop();
   await infra.close();
   logger.info('stopped');
 }

@@ -1,5 +1,10 @@
 import type { KV, KvEntry } from '@nats-io/kv';
-import type { ContractRegistry, ContractSubject, ContractVersion } from '@plumbline/core';
+import type {
+  ContractRegistry,
+  ContractSubject,
+  ContractVersion,
+  RegistryConfig,
+} from '@plumbline/core';
 import { mirrorBucket, type KvMirror } from './kv-mirror';
 
 /**
@@ -17,6 +22,22 @@ export class ContractStore {
     await this.kv.put(versionKey(version.type, version.version), JSON.stringify(version));
   }
 
+  /** Writes a new version only if that number is still free; false when another writer took it. */
+  async createVersion(version: ContractVersion): Promise<boolean> {
+    try {
+      await this.kv.create(versionKey(version.type, version.version), JSON.stringify(version));
+      return true;
+    } catch (error) {
+      if (error instanceof Error && /wrong last sequence|key exists/i.test(error.message))
+        return false;
+      throw error;
+    }
+  }
+
+  async putConfig(config: RegistryConfig): Promise<void> {
+    await this.kv.put(configKey, JSON.stringify(config));
+  }
+
   async getVersion(type: string, version: number): Promise<ContractVersion | undefined> {
     const entry = await this.kv.get(versionKey(type, version));
     if (entry === null || entry.operation !== 'PUT') return undefined;
@@ -29,12 +50,18 @@ export class ContractStore {
   }
 }
 
+const configKey = 'config.global';
+
 export function versionKey(type: string, version: number): string {
   return `version.${type}.${version}`;
 }
 
 function applyEntry(registry: ContractRegistry, entry: KvEntry): void {
   const deleted = entry.operation !== 'PUT';
+  if (entry.key === configKey) {
+    if (!deleted) registry.putConfig(entry.json<RegistryConfig>());
+    return;
+  }
   if (entry.key.startsWith('subject.')) {
     if (!deleted) registry.putSubject(entry.json<ContractSubject>());
     return;
