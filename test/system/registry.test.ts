@@ -226,6 +226,54 @@ describe('registering', () => {
   });
 });
 
+describe('references between contracts', () => {
+  it('a contract can $ref another registered contract; the worker validates through it', async () => {
+    const moneyUri = contractUri('money.amount', 1);
+    const money = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      additionalProperties: false,
+      required: ['value', 'currency'],
+      properties: {
+        value: { type: 'number', description: 'Amount.' },
+        currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217.' },
+      },
+    };
+    expect(
+      (
+        await api('POST', '/api/contracts/money.amount/versions', {
+          schema: money,
+          subject: { domain: 'finance' },
+        })
+      ).status,
+    ).toBe(201);
+    const type = 'vendor_bill.posted';
+    const schema = evolve(type, {
+      retention: { $ref: moneyUri, description: 'Retention withheld.' },
+    });
+    const registered = await api('POST', `/api/contracts/${type}/versions`, { schema });
+    expect(registered.status).toBe(201);
+    const version = (registered.body.version as { version: number }).version;
+    await bothWorkersSee((worker) => worker.registry.version(type, version) !== undefined);
+    const send = async (retention: unknown) => {
+      const base = validEnvelope(type);
+      const envelope = {
+        ...base,
+        dataschema: contractUri(type, version),
+        data: { ...base.data, retention },
+      };
+      await plumbline.publish(ingestSubject(envelope), encode(envelope), `odoo:${envelope.id}`);
+      return (
+        await plumbline.waitForLineage(1, 'envelope_id = {id:String}', { id: envelope.id })
+      )[0]!;
+    };
+    expect(await send({ value: 1250, currency: 'USD' })).toMatchObject({ outcome: 'accepted' });
+    const rejected = await send({ value: 1250, currency: 'dollars' });
+    expect(rejected).toMatchObject({ outcome: 'rejected', reason: 'schema_violation' });
+    expect(rejected.reason_detail).toMatch(/\/retention\/currency/);
+  });
+});
+
 describe('lifecycle on live traffic', () => {
   it('draft → refused; active → accepted; deprecated → accepted and counted per producer; retired → dead-lettered', async () => {
     const type = 'milestone.changed';

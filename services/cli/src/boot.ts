@@ -81,7 +81,17 @@ export async function loadGitOpsSources(infra: Infrastructure): Promise<SyncRepo
   await mirror.ready;
   mirror.stop();
   const files = await readContractFiles(join(infra.config.schemasDir, 'contracts'));
-  const report = await syncContracts(files, contractStore, current, new ContractValidators());
+  const report = await syncContracts(
+    files,
+    contractStore,
+    current,
+    new ContractValidators(
+      (uri) =>
+        current.byUri(uri)?.schema ??
+        files.versions.find((file) => typeof file.schema === 'object' && file.schema.$id === uri)
+          ?.schema,
+    ),
+  );
   const policies = await readPolicyFiles(infra.config.policiesDir);
   const policyStore = new PolicyStore(infra.buckets.policies);
   if (JSON.stringify(await policyStore.get()) !== JSON.stringify(policies))
@@ -122,7 +132,7 @@ export async function openRegistry(infra: Infrastructure): Promise<RegistryHandl
   const service = new ContractRegistryService({
     contracts,
     registry,
-    validators: new ContractValidators(),
+    validators: new ContractValidators((uri) => registry.byUri(uri)?.schema),
     audit,
     lineage: infra.store,
   });

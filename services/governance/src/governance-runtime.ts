@@ -46,7 +46,7 @@ export async function startGovernanceRuntime(
 ): Promise<GovernanceRuntime> {
   const { logger } = options;
   const registry = new ContractRegistry();
-  const validators = new ContractValidators();
+  const validators = new ContractValidators((uri) => registry.byUri(uri)?.schema);
   let gate: PolicyGate = compilePolicyGate(defaultPolicySet);
   let policyRevision = 0;
 

@@ -24,7 +24,7 @@ export function compareCombined(
   if (was.length < now.length)
     ctx.add(update.criterion === 'allOf' ? 'PRODUCT_TYPE_EXTENDED' : 'SUM_TYPE_EXTENDED');
   else if (was.length > now.length)
-    ctx.add(update.criterion === 'allOf' ? 'PRODUCT_TYPE_NARROWED' : 'SUM_TYPE_NARROWED');
+    ctx.add(original.criterion === 'allOf' ? 'PRODUCT_TYPE_NARROWED' : 'SUM_TYPE_NARROWED');
 
   const edges: [number, number][] = [];
   const found = new Map<string, readonly Difference[]>();
@@ -45,14 +45,20 @@ export function compareCombined(
   if (matching.size < Math.min(was.length, now.length)) ctx.add('COMBINED_TYPE_SUBSCHEMAS_CHANGED');
 }
 
+/**
+ * A change of criterion is compatible (COMBINED_TYPE_EXTENDED) when the new one accepts at least
+ * what the old one did: anything to anyOf; between singletons; a singleton to oneOf; allOf to a
+ * singleton. Otherwise COMBINED_TYPE_CHANGED, and the alternatives are not compared further.
+ */
 function compareCriteria(original: CombinedNode, update: CombinedNode): string | undefined {
   if (original.criterion === update.criterion) return undefined;
-  if (update.criterion === 'anyOf') return 'COMBINED_TYPE_EXTENDED';
-  if (update.criterion === 'oneOf')
-    return original.subschemas.length === 1 ? 'COMBINED_TYPE_EXTENDED' : 'COMBINED_TYPE_CHANGED';
-  return original.subschemas.length === 1 && update.subschemas.length === 1
-    ? 'COMBINED_TYPE_EXTENDED'
-    : 'COMBINED_TYPE_CHANGED';
+  const singleton = (node: CombinedNode) => node.subschemas.length === 1;
+  const extended =
+    update.criterion === 'anyOf' ||
+    (singleton(original) && singleton(update)) ||
+    (singleton(original) && update.criterion === 'oneOf') ||
+    (singleton(update) && original.criterion === 'allOf');
+  return extended ? 'COMBINED_TYPE_EXTENDED' : 'COMBINED_TYPE_CHANGED';
 }
 
 /** Duplicate alternatives (same canonical text) count once. */

@@ -50,19 +50,23 @@ export function diffSchemas(
     loadSchema(original, options.resolveExternalRef),
     loadSchema(update, options.resolveExternalRef),
   );
-  const changes = ctx.differences.map((difference) => ({
-    pointer: difference.pointer,
-    kind: difference.kind,
-    compatible: kinds.has(difference.kind),
-    ...(difference.oldValue === undefined ? {} : { oldValue: difference.oldValue }),
-    ...(difference.newValue === undefined ? {} : { newValue: difference.newValue }),
-    message: describeChange(
-      difference.kind,
-      difference.pointer,
-      difference.oldValue,
-      difference.newValue,
-    ),
-  }));
+  const changes = ctx.differences.map((difference) => {
+    const compatible = kinds.has(difference.kind);
+    return {
+      pointer: difference.pointer,
+      kind: difference.kind,
+      compatible,
+      ...(difference.oldValue === undefined ? {} : { oldValue: difference.oldValue }),
+      ...(difference.newValue === undefined ? {} : { newValue: difference.newValue }),
+      message: describeChange(
+        difference.kind,
+        difference.pointer,
+        difference.oldValue,
+        difference.newValue,
+        compatible,
+      ),
+    };
+  });
   return { compatible: changes.every((change) => change.compatible), changes };
 }
 
@@ -73,7 +77,10 @@ const compareNodes: Compare = (ctx, originalNode, updateNode) => {
   const original = deref(originalNode);
   const update = deref(updateNode);
 
-  // Unions of one, and widening a schema into one alternative of an anyOf/oneOf.
+  // As Confluent's SchemaDiff: a union of one against a plain schema compares with its member;
+  // a plain schema read by an anyOf/oneOf needs one compatible alternative (SUM_TYPE_EXTENDED);
+  // an allOf read by a plain schema needs one member the plain schema reads (PRODUCT_TYPE_NARROWED).
+  // Anything else of two different kinds falls through to TYPE_CHANGED below.
   if (original.kind !== 'combined' && update.kind === 'combined') {
     if (update.subschemas.length === 1) {
       const sub = ctx.subcontext();
@@ -89,30 +96,21 @@ const compareNodes: Compare = (ctx, originalNode, updateNode) => {
         }
       }
     }
-  } else if (
-    original.kind === 'combined' &&
-    update.kind !== 'combined' &&
-    original.subschemas.length === 1
-  ) {
-    const sub = ctx.subcontext();
-    compareNodes(sub, original.subschemas[0], update);
-    if (sub.isCompatible) return ctx.addAll(sub.differences);
-  }
-  // A schema with several kinds of keyword is an implicit allOf ({type: string, enum: [...]});
-  // against a single schema, compare as an allOf of one: dropping a member narrows the product.
-  if (
-    original.kind === 'combined' &&
-    original.criterion === 'allOf' &&
-    update.kind !== 'combined'
-  ) {
-    return ctx.once(original, update, () =>
-      compareCombined(ctx, original, asAllOf(update), compareNodes),
-    );
-  }
-  if (update.kind === 'combined' && update.criterion === 'allOf' && original.kind !== 'combined') {
-    return ctx.once(original, update, () =>
-      compareCombined(ctx, asAllOf(original), update, compareNodes),
-    );
+  } else if (original.kind === 'combined' && update.kind !== 'combined') {
+    if (original.subschemas.length === 1) {
+      const sub = ctx.subcontext();
+      compareNodes(sub, original.subschemas[0], update);
+      if (sub.isCompatible) return ctx.addAll(sub.differences);
+    } else if (original.criterion === 'allOf') {
+      for (const member of original.subschemas) {
+        const sub = ctx.subcontext();
+        compareNodes(sub, member, update);
+        if (sub.isCompatible) {
+          ctx.addAll(sub.differences);
+          return ctx.add('PRODUCT_TYPE_NARROWED');
+        }
+      }
+    }
   }
 
   if (original.kind !== update.kind) {
@@ -149,7 +147,7 @@ const compareNodes: Compare = (ctx, originalNode, updateNode) => {
       case 'const': {
         const now = (update as typeof original).value;
         if (original.value !== now)
-          ctx.addAt('const', 'CONST_CHANGED', parse(original.value), parse(now));
+          ctx.addAt('const', 'ENUM_ARRAY_CHANGED', parse(original.value), parse(now));
         return;
       }
       case 'combined':
@@ -224,10 +222,6 @@ function compareNumbers(ctx: DiffContext, original: NumberNode, update: NumberNo
 function isMultiple(a: number, b: number): boolean {
   const ratio = a / b;
   return Math.abs(ratio - Math.round(ratio)) < 1e-9;
-}
-
-function asAllOf(node: SchemaNode): SchemaNode & { kind: 'combined' } {
-  return { ...node, kind: 'combined', criterion: 'allOf', subschemas: [node] };
 }
 
 function deref(node: SchemaNode): SchemaNode {

@@ -119,11 +119,12 @@ function compareProperties(
           if (isOpenContentModel(original)) {
             if (now.kind === 'empty')
               ctx.add('PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL');
+            else if (!required) ctx.add('OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL');
             else
               ctx.add(
-                required
-                  ? 'REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL'
-                  : 'OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL',
+                now.hasDefault
+                  ? 'REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL'
+                  : 'REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL',
               );
             return;
           }

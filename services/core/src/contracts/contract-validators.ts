@@ -44,6 +44,27 @@ export class ContractValidators {
   };
   readonly #cache = new Map<string, CompiledContract>();
 
+  /**
+   * @param resolveContract finds a registered contract by its `$id`, so that a `$ref` from one
+   * contract to another compiles (remote references are never fetched).
+   */
+  constructor(
+    private readonly resolveContract: (uri: string) => JsonSchema | undefined = () => undefined,
+  ) {}
+
+  /** Adds every registered contract that `schema` references (transitively) to `ajv`. */
+  #addReferenced(ajv: Ajv, schema: JsonSchema, seen = new Set<string>()): void {
+    for (const uri of externalRefs(schema)) {
+      if (seen.has(uri)) continue;
+      seen.add(uri);
+      if (ajv.getSchema(uri) !== undefined) continue;
+      const referenced = this.resolveContract(uri);
+      if (referenced === undefined) continue; // ajv then reports the unresolved reference
+      this.#addReferenced(ajv, referenced, seen);
+      ajv.addSchema(withoutId(referenced) as object, uri);
+    }
+  }
+
   /** Compiles (or returns the cached) validator; throws when the schema itself is invalid. */
   compile(contract: ContractVersion): CompiledContract {
     const key = `${contract.type}@${contract.version}#${contract.fingerprint}`;
@@ -51,6 +72,7 @@ export class ContractValidators {
     if (cached !== undefined) return cached;
     const draft = isDraft2020(contract.schema) ? 'draft2020' : 'draft7';
     const schema = withoutId(contract.schema);
+    this.#addReferenced(this.#fast[draft], contract.schema);
     const fast: ValidateFunction = this.#fast[draft].compile(schema);
     let detailed: ValidateFunction | undefined;
     const compiled: CompiledContract = {
@@ -58,7 +80,10 @@ export class ContractValidators {
       annotations: readAnnotations(contract.schema),
       validate: (data) => {
         if (fast(data)) return [];
-        detailed ??= this.#detailed[draft].compile(schema);
+        if (detailed === undefined) {
+          this.#addReferenced(this.#detailed[draft], contract.schema);
+          detailed = this.#detailed[draft].compile(schema);
+        }
         detailed(data);
         return fromAjvErrors(detailed.errors ?? fast.errors);
       },
@@ -71,6 +96,7 @@ export class ContractValidators {
   check(schema: JsonSchema): string | undefined {
     const ajv = this.#detailed[isDraft2020(schema) ? 'draft2020' : 'draft7'];
     try {
+      this.#addReferenced(ajv, schema);
       ajv.compile(withoutId(schema));
       return undefined;
     } catch (error) {
@@ -88,4 +114,20 @@ function withoutId(schema: JsonSchema): JsonSchema {
   if (typeof schema !== 'object') return schema;
   const { $id: _id, ...rest } = schema;
   return rest;
+}
+
+/** The documents a schema `$ref`s outside itself (`https://…/v1.json#/…` → `https://…/v1.json`). */
+function externalRefs(schema: JsonSchema): Set<string> {
+  const refs = new Set<string>();
+  const visit = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+      if (key === '$ref' && typeof value === 'string' && !value.startsWith('#'))
+        refs.add(value.split('#')[0] ?? value);
+      else visit(value);
+    }
+  };
+  visit(schema);
+  return refs;
 }

@@ -1,9 +1,10 @@
 import type { NamingPolicy } from './policy-set';
 
-/** Precompiles the naming rules; the checker returns a specific message, or undefined when fine. */
-export function compileNaming(
-  policy: NamingPolicy,
-): (source: string, type: string) => string | undefined {
+/** Returns a specific message when the source or the type breaks the naming rules, else undefined. */
+export type NamingChecker = (source: string, type: string) => string | undefined;
+
+/** Precompiles the naming rules once (the patterns were checked to compile when loaded). */
+export function compileNaming(policy: NamingPolicy): NamingChecker {
   const typePattern = new RegExp(policy.typePattern);
   const sourcePattern = new RegExp(policy.sourcePattern);
   return (source, type) => {

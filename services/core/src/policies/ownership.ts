@@ -1,31 +1,48 @@
 import type { OwnershipPolicy } from './policy-set';
-import { compileTypePattern, patternSpecificity, type TypeMatcher } from './type-pattern';
+import {
+  compileTypePattern,
+  isExactType,
+  patternSpecificity,
+  type TypeMatcher,
+} from './type-pattern';
 
 export type OwnershipVerdict =
   { readonly ok: true } | { readonly ok: false; readonly message: string; readonly owner?: string };
 
-/** Precompiles the ownership policy into a checker: only the system of record may publish a type. */
-export function compileOwnership(
-  policy: OwnershipPolicy,
-): (source: string, type: string) => OwnershipVerdict {
-  const rules: { owner: string; pattern: string; matches: TypeMatcher; specificity: number }[] = [];
+export type OwnershipChecker = (source: string, type: string) => OwnershipVerdict;
+
+const maxCachedTypes = 10_000;
+
+/**
+ * Precompiles the ownership policy into a checker: only the system of record may publish a type.
+ * Exact types are a map lookup; patterns are tried most specific first (see `patternSpecificity`)
+ * and the answer is cached per type, so the per-message cost is one or two map lookups.
+ */
+export function compileOwnership(policy: OwnershipPolicy): OwnershipChecker {
+  const exact = new Map<string, string>();
+  const patterns: { owner: string; matches: TypeMatcher; specificity: number }[] = [];
   for (const system of policy.systems) {
     for (const pattern of system.owns) {
-      rules.push({
-        owner: system.source,
-        pattern,
-        matches: compileTypePattern(pattern),
-        specificity: patternSpecificity(pattern),
-      });
+      if (isExactType(pattern)) {
+        if (!exact.has(pattern)) exact.set(pattern, system.source);
+      } else {
+        patterns.push({
+          owner: system.source,
+          matches: compileTypePattern(pattern),
+          specificity: patternSpecificity(pattern),
+        });
+      }
     }
   }
-  rules.sort((a, b) => b.specificity - a.specificity);
+  patterns.sort((a, b) => b.specificity - a.specificity);
   const cache = new Map<string, string | null>();
   const ownerOf = (type: string): string | null => {
+    const direct = exact.get(type);
+    if (direct !== undefined) return direct;
     let owner = cache.get(type);
     if (owner === undefined) {
-      owner = rules.find((rule) => rule.matches(type))?.owner ?? null;
-      if (cache.size > 10_000) cache.clear();
+      owner = patterns.find((rule) => rule.matches(type))?.owner ?? null;
+      if (cache.size >= maxCachedTypes) cache.clear();
       cache.set(type, owner);
     }
     return owner;
@@ -47,4 +64,20 @@ export function compileOwnership(
       message: `${type} is owned by ${owner}; ${source} may not publish it`,
     };
   };
+}
+
+const compiled = new WeakMap<OwnershipPolicy, OwnershipChecker>();
+
+/** One-off check; compiles the policy on first use and reuses it for the same policy object. */
+export function checkOwnership(
+  policy: OwnershipPolicy,
+  source: string,
+  type: string,
+): OwnershipVerdict {
+  let checker = compiled.get(policy);
+  if (checker === undefined) {
+    checker = compileOwnership(policy);
+    compiled.set(policy, checker);
+  }
+  return checker(source, type);
 }

@@ -1,29 +1,38 @@
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020';
-import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import { LineCounter, isMap, isNode, isScalar, parseDocument, type Document } from 'yaml';
 
-/** A problem in a policy file, precise enough to jump to. */
+/** A problem in a policy file, precise enough to jump to (lines and columns count from 1). */
 export interface PolicyProblem {
   readonly file: string;
   readonly line: number;
   readonly column: number;
-  /** JSON pointer into the document (`''` for the root). */
+  /** JSON pointer into the document (`''` for the root or a YAML syntax error). */
   readonly pointer: string;
   readonly message: string;
 }
 
+/** A policy file's value, or every problem found in it. Expected failures are values, not throws. */
 export type PolicyFileResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly problems: readonly PolicyProblem[] };
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, useDefaults: true });
+/** `rate-limits.yaml:7:5 /rules/1/perSecond must be > 0`, the form editors and CI logs link. */
+export function formatPolicyProblem(problem: PolicyProblem): string {
+  return `${problem.file}:${problem.line}:${problem.column} ${problem.message}`;
+}
 
+// `verbose` keeps the failing schema and data on each error, used to write specific messages.
+const ajv = new Ajv2020({ allErrors: true, strict: true, useDefaults: true, verbose: true });
+
+/** Compiles a policy JSON Schema once (module load), never per file. */
 export function compilePolicySchema(schema: object): ValidateFunction {
   return ajv.compile(schema);
 }
 
 /**
- * Parses one YAML policy file and validates it, mapping every problem to its line and column.
- * Defaults from the schema are applied to the returned value.
+ * Parses one YAML policy file and validates it against its schema, mapping every problem (YAML
+ * syntax, duplicate keys, schema violations) to its line and column. Defaults declared in the
+ * schema are applied to the returned value.
  */
 export function parsePolicyFile<T>(
   file: string,
@@ -32,19 +41,13 @@ export function parsePolicyFile<T>(
 ): PolicyFileResult<T> {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number) => lineCounter.linePos(offset);
   if (document.errors.length > 0) {
     return {
       ok: false,
       problems: document.errors.map((error) => {
-        const { line, col } = at(error.pos[0]);
-        return {
-          file,
-          line,
-          column: col,
-          pointer: '',
-          message: `YAML: ${error.message.split('\n')[0] ?? error.code}`,
-        };
+        const { line, col } = lineCounter.linePos(error.pos[0]);
+        const first = error.message.split('\n')[0] ?? '';
+        return { file, line, column: col, pointer: '', message: `YAML: ${first || error.code}` };
       }),
     };
   }
@@ -53,66 +56,97 @@ export function parsePolicyFile<T>(
   return {
     ok: false,
     problems: (validate.errors ?? []).map((error) => {
-      const pointer =
-        error.keyword === 'additionalProperties' &&
-        typeof error.params.additionalProperty === 'string'
-          ? `${error.instancePath}/${error.params.additionalProperty}`
-          : error.instancePath;
-      const { line, column } = position(document, pointer, at);
-      const detail =
-        error.keyword === 'additionalProperties'
-          ? `unknown key '${String(error.params.additionalProperty)}'`
-          : error.keyword === 'enum'
-            ? `must be one of ${JSON.stringify(error.params.allowedValues)}`
-            : (error.message ?? 'is invalid');
-      return {
-        file,
-        line,
-        column,
-        pointer,
-        message: `${pointer === '' ? '(root)' : pointer} ${detail}`,
-      };
+      const pointer = pointerOf(error);
+      const { line, column } = position(document, lineCounter, pointer);
+      const where = pointer === '' ? '(root)' : pointer;
+      return { file, line, column, pointer, message: `${where} ${describe(error)}` };
     }),
   };
 }
 
+/**
+ * Where a JSON pointer lands in a YAML text: the key of a mapping entry, the item of a sequence,
+ * or, when the path does not exist, its deepest existing parent. For problems found after parsing.
+ */
+export function locatePointer(text: string, pointer: string): { line: number; column: number } {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter });
+  return position(document, lineCounter, pointer);
+}
+
+function pointerOf(error: ErrorObject): string {
+  const extra = error.params as { additionalProperty?: unknown };
+  return error.keyword === 'additionalProperties' && typeof extra.additionalProperty === 'string'
+    ? `${error.instancePath}/${escape(extra.additionalProperty)}`
+    : error.instancePath;
+}
+
+function describe(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const schema = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
+      const allowed = Object.keys(schema?.properties ?? {});
+      return `unknown key '${String(params.additionalProperty)}'${allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : ''}`;
+    }
+    case 'required':
+      return `missing required key '${String(params.missingProperty)}'`;
+    case 'enum':
+      return `is ${show(error.data)}; must be one of ${(params.allowedValues as unknown[]).map(show).join(', ')}`;
+    case 'type':
+      return `must be ${String(params.type)}, not ${show(error.data)}`;
+    case 'pattern':
+      return `${show(error.data)} does not match ${String(params.pattern)}`;
+    case 'uniqueItems':
+      return `must not repeat an item (items ${String(params.j)} and ${String(params.i)} are equal)`;
+    default:
+      return error.message ?? `fails ${error.keyword}`;
+  }
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
+}
+
 function position(
   document: Document,
+  lineCounter: LineCounter,
   pointer: string,
-  at: (offset: number) => { line: number; col: number },
 ): { line: number; column: number } {
   const path = pointer === '' ? [] : pointer.slice(1).split('/').map(unescape);
   // The deepest node that exists on the path: a missing key points at its parent.
   for (let depth = path.length; depth >= 0; depth -= 1) {
-    const segment = path.slice(0, depth).map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-    const node: unknown = segment.length === 0 ? document.contents : document.getIn(segment, true);
-    if (isNode(node) && node.range !== undefined && node.range !== null) {
-      // For a key, point at the key itself rather than its value.
-      const pair = depth > 0 ? keyRange(document, segment) : undefined;
-      const { line, col } = at(pair ?? node.range[0]);
+    const segments = path.slice(0, depth).map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+    const node: unknown =
+      segments.length === 0 ? document.contents : document.getIn(segments, true);
+    const start = (depth > 0 ? keyStart(document, segments) : undefined) ?? rangeStart(node);
+    if (start !== undefined) {
+      const { line, col } = lineCounter.linePos(start);
       return { line, column: col };
     }
   }
   return { line: 1, column: 1 };
 }
 
-function keyRange(document: Document, path: (string | number)[]): number | undefined {
+/** For a mapping entry, the position of its key (the value may be on another line or absent). */
+function keyStart(document: Document, path: readonly (string | number)[]): number | undefined {
   const parent: unknown =
     path.length === 1 ? document.contents : document.getIn(path.slice(0, -1), true);
-  if (
-    parent === null ||
-    typeof parent !== 'object' ||
-    !('items' in parent) ||
-    !Array.isArray(parent.items)
-  )
-    return undefined;
-  for (const item of parent.items as unknown[]) {
-    if (item !== null && typeof item === 'object' && 'key' in item && isNode(item.key)) {
-      const key = item.key as { value?: unknown; range?: [number, number, number] | null };
-      if (key.value === path.at(-1) && key.range) return key.range[0];
-    }
+  if (!isMap(parent)) return undefined;
+  const name = path.at(-1);
+  for (const item of parent.items) {
+    const key: unknown = item.key;
+    if (isScalar(key) && String(key.value) === String(name)) return rangeStart(key);
   }
   return undefined;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  return isNode(node) && node.range ? node.range[0] : undefined;
+}
+
+function escape(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 function unescape(segment: string): string {
