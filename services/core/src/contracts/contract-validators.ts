@@ -61,7 +61,7 @@ export class ContractValidators {
       const referenced = this.resolveContract(uri);
       if (referenced === undefined) continue; // ajv then reports the unresolved reference
       this.#addReferenced(ajv, referenced, seen);
-      ajv.addSchema(withoutId(referenced) as object, uri);
+      ajv.addSchema(withoutId(referenced), uri);
     }
   }
 
