@@ -24,31 +24,27 @@ describe('checkCompatibility modes', () => {
     expect(checkCompatibility([v1], v2, 'BACKWARD').compatible).toBe(true);
   });
 
-  it('transitive: compatible with the latest, not with the first', () => {
-    const first = closed({ id: { type: 'string' }, qty: { type: 'integer' } }, ['id']);
-    const second = {
-      ...(first as object),
-      additionalProperties: { type: 'integer' },
-      properties: { id: { type: 'string' } },
-    } as JsonSchema;
-    const third = { ...(second as object), additionalProperties: true } as JsonSchema;
-    // third vs second: additionalProperties schema → open: compatible (extended).
-    expect(checkCompatibility([first, second], third, 'BACKWARD').compatible).toBe(true);
-    const transitive = checkCompatibility([first, second], third, 'BACKWARD_TRANSITIVE');
-    expect(transitive.compatible).toBe(true);
-
-    const a = { type: 'string', maxLength: 10 };
-    const b = { type: 'string', maxLength: 20 };
-    const c = { type: 'string', maxLength: 20, minLength: 1 };
-    expect(checkCompatibility([a, b], c, 'BACKWARD').compatible).toBe(false);
-    const d = { type: 'string', maxLength: 15 };
-    // d is narrower than b (latest): incompatible; vs a alone it would be fine.
-    expect(checkCompatibility([a], d, 'BACKWARD').compatible).toBe(true);
-    const result = checkCompatibility([a, b], d, 'BACKWARD_TRANSITIVE');
-    expect(result.compatible).toBe(false);
-    expect(
-      result.changes.filter((change) => !change.compatible).map((change) => change.againstVersion),
-    ).toEqual([2]);
+  it('BACKWARD_TRANSITIVE: compatible with the latest, not with the first', () => {
+    // v1 carries `amount` as a number; v2 (registered under NONE, say) dropped it; the candidate
+    // brings `amount` back as a string. Against v2 that is an optional property added to a closed
+    // object (fine); against v1 a reader expecting a string would meet numbers.
+    const first = closed({ id: { type: 'string' }, amount: { type: 'number' } }, ['id']);
+    const second = closed({ id: { type: 'string' } }, ['id']);
+    const candidate = closed({ id: { type: 'string' }, amount: { type: 'string' } }, ['id']);
+    expect(checkCompatibility([first, second], candidate, 'BACKWARD').compatible).toBe(true);
+    const transitive = checkCompatibility([first, second], candidate, 'BACKWARD_TRANSITIVE');
+    expect(transitive.compatible).toBe(false);
+    expect(transitive.changes.filter((change) => !change.compatible)).toEqual([
+      expect.objectContaining({
+        kind: 'TYPE_CHANGED',
+        pointer: '#/properties/amount',
+        againstVersion: 1,
+      }),
+    ]);
+    // Every change says which version it was found against, compatible ones included.
+    expect(new Set(transitive.changes.map((change) => change.againstVersion))).toEqual(
+      new Set([1, 2]),
+    );
   });
 
   it('a change that is fine against the latest but breaks an older version fails only transitively', () => {
@@ -166,8 +162,74 @@ describe('diffSchemas', () => {
         compatible: false,
         oldValue: 20,
         newValue: 10,
-        message: 'max length decreased at /maxLength (was 20, now 10)',
+        message:
+          'maxLength at the root went down from 20 to 10; incompatible: data written with the old schema may be refused.',
       },
     ]);
+  });
+
+  it('an incompatible change under every mode carries a pointer and a sentence', () => {
+    const v1 = closed({ id: { type: 'string' }, amount: { type: 'number' } }, ['id']);
+    const v2 = closed({ id: { type: 'integer' }, note: { type: 'string' } }, ['id', 'note']);
+    for (const mode of [
+      'BACKWARD',
+      'BACKWARD_TRANSITIVE',
+      'FORWARD',
+      'FORWARD_TRANSITIVE',
+      'FULL',
+      'FULL_TRANSITIVE',
+    ] as const) {
+      const result = checkCompatibility([v1], v2, mode);
+      expect(result.compatible, mode).toBe(false);
+      for (const change of result.changes.filter((c) => !c.compatible)) {
+        expect(change.pointer).toMatch(/^#\/./);
+        expect(change.message).toMatch(/^\S.{20,}\.$/);
+        expect(change.againstVersion).toBe(1);
+      }
+    }
+  });
+});
+
+describe('lenient mode', () => {
+  const open = (properties: Record<string, unknown>, required: string[] = []): JsonSchema => ({
+    type: 'object',
+    properties,
+    required,
+  });
+
+  it('accepts an optional property added to an open object, which strict refuses', () => {
+    const before = open({ id: { type: 'string' } });
+    const after = open({ id: { type: 'string' }, note: { type: 'string' } });
+    expect(diffSchemas(before, after).compatible).toBe(false);
+    expect(diffSchemas(before, after, { lenient: true }).compatible).toBe(true);
+    expect(checkCompatibility([before], after, 'BACKWARD', { lenient: true }).compatible).toBe(
+      true,
+    );
+    const [change] = diffSchemas(before, after, { lenient: true }).changes;
+    expect(change).toMatchObject({
+      kind: 'OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL',
+      pointer: '#/properties/note',
+      compatible: true,
+    });
+  });
+
+  it('still refuses a required property without a default, and a changed type', () => {
+    const before = open({ id: { type: 'string' } });
+    const required = open({ id: { type: 'string' }, note: { type: 'string' } }, ['note']);
+    expect(diffSchemas(before, required, { lenient: true }).changes[0]?.kind).toBe(
+      'REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL',
+    );
+    expect(diffSchemas(before, required, { lenient: true }).compatible).toBe(false);
+    const withDefault = open({ id: { type: 'string' }, note: { type: 'string', default: '' } }, [
+      'note',
+    ]);
+    expect(diffSchemas(before, withDefault).changes[0]?.kind).toBe(
+      'REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL',
+    );
+    expect(diffSchemas(before, withDefault).compatible).toBe(false);
+    expect(diffSchemas(before, withDefault, { lenient: true }).compatible).toBe(true);
+    expect(
+      diffSchemas(before, open({ id: { type: 'number' } }), { lenient: true }).compatible,
+    ).toBe(false);
   });
 });

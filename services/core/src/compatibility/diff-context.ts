@@ -1,3 +1,4 @@
+import { PairMemo, type PairResult } from './pair-memo';
 import type { SchemaNode } from './schema-model';
 
 /** One difference found, at a JSON pointer (`#/properties/amount`) into the schemas. */
@@ -9,9 +10,9 @@ export interface Difference {
 }
 
 /**
- * Where the comparison is and what it found. A subcontext shares the pairs in progress (so a
- * recursive schema ends instead of looping) and starts with the current path but its own
- * findings, so a branch can be tried and kept only if compatible.
+ * Where the comparison is and what it found. A subcontext shares the pass memory (pairs done and
+ * in progress) and starts with the current path but its own findings, so a branch can be tried and
+ * kept only if compatible.
  */
 export class DiffContext {
   readonly differences: Difference[] = [];
@@ -19,14 +20,18 @@ export class DiffContext {
 
   constructor(
     readonly compatibleKinds: ReadonlySet<string>,
-    readonly inProgress: Map<SchemaNode, Set<SchemaNode>> = new Map(),
+    readonly memo: PairMemo = new PairMemo(),
     path: readonly string[] = [],
   ) {
     this.#path = [...path];
   }
 
   subcontext(): DiffContext {
-    return new DiffContext(this.compatibleKinds, this.inProgress, this.#path);
+    return new DiffContext(this.compatibleKinds, this.memo, this.#path);
+  }
+
+  get pointer(): string {
+    return `#/${this.#path.join('/')}`;
   }
 
   get isCompatible(): boolean {
@@ -34,7 +39,7 @@ export class DiffContext {
   }
 
   add(kind: string, values: { oldValue?: unknown; newValue?: unknown } = {}): void {
-    this.differences.push({ kind, pointer: `#/${this.#path.join('/')}`, ...values });
+    this.differences.push({ kind, pointer: this.pointer, ...values });
   }
 
   /** Adds a difference one step below the current path (`maxLength` of a string, say). */
@@ -55,19 +60,50 @@ export class DiffContext {
     }
   }
 
-  /** Runs `run` unless this pair is already being compared further up (a recursive schema). */
-  once(original: SchemaNode, update: SchemaNode, run: () => void): void {
-    let updates = this.inProgress.get(original);
-    if (updates?.has(update) === true) return;
-    if (updates === undefined) {
-      updates = new Set();
-      this.inProgress.set(original, updates);
+  /**
+   * Compares a pair once per pass (see PairMemo): `run` records its differences here; meeting the
+   * pair again replays them at the current pointer.
+   */
+  comparePair(original: SchemaNode, update: SchemaNode, run: () => void): void {
+    const { memo } = this;
+    const done = memo.done.get(original, update);
+    if (done !== undefined) return this.#replay(done);
+    if (memo.inProgress.has(original, update)) {
+      const prior = memo.previous.get(original, update);
+      memo.assumed.set(original, update, prior?.compatible ?? true);
+      if (prior !== undefined && !prior.compatible) this.#replay(prior);
+      return;
     }
-    updates.add(update);
+    memo.inProgress.set(original, update, true);
+    const start = this.differences.length;
+    const base = this.pointer;
     try {
       run();
     } finally {
-      updates.delete(update);
+      memo.inProgress.delete(original, update);
+    }
+    const differences = this.differences.slice(start);
+    const compatible = differences.every((difference) => this.compatibleKinds.has(difference.kind));
+    memo.done.set(original, update, { base, differences, compatible });
+    const assumed = memo.assumed.get(original, update);
+    if (assumed !== undefined && assumed !== compatible) memo.revisit = true;
+  }
+
+  #replay(result: PairResult): void {
+    const here = this.pointer;
+    for (const difference of result.differences) {
+      this.differences.push({
+        ...difference,
+        pointer: rebase(difference.pointer, result.base, here),
+      });
     }
   }
+}
+
+/** Moves a pointer found under `from` to the same place under `to`. */
+function rebase(pointer: string, from: string, to: string): string {
+  if (from === to) return pointer;
+  const rest = pointer.slice(from.length).replace(/^\//, '');
+  if (rest === '') return to;
+  return to.endsWith('/') ? `${to}${rest}` : `${to}/${rest}`;
 }

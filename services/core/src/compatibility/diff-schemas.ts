@@ -4,6 +4,7 @@ import { compatibleKinds, describeChange, lenientKinds } from './change-kinds';
 import { compareCombined } from './combined-diff';
 import type { Compare } from './compare';
 import { DiffContext } from './diff-context';
+import { PairMemo } from './pair-memo';
 import { compareLimit, compareObjects } from './object-diff';
 import { loadSchema, type NumberNode, type SchemaNode, type StringNode } from './schema-model';
 
@@ -44,12 +45,15 @@ export function diffSchemas(
   options: CompatibilityOptions = {},
 ): CompatibilityResult {
   const kinds = options.lenient === true ? lenientKinds : compatibleKinds;
-  const ctx = new DiffContext(kinds);
-  compareNodes(
-    ctx,
-    loadSchema(original, options.resolveExternalRef),
-    loadSchema(update, options.resolveExternalRef),
-  );
+  const originalNode = loadSchema(original, options.resolveExternalRef);
+  const updateNode = loadSchema(update, options.resolveExternalRef);
+  // Passes until the assumptions made for recursive pairs hold (see PairMemo).
+  let ctx = new DiffContext(kinds);
+  compareNodes(ctx, originalNode, updateNode);
+  for (let pass = 1; ctx.memo.revisit && pass < maxPasses; pass += 1) {
+    ctx = new DiffContext(kinds, new PairMemo(ctx.memo.done));
+    compareNodes(ctx, originalNode, updateNode);
+  }
   const changes = ctx.differences.map((difference) => {
     const compatible = kinds.has(difference.kind);
     return {
@@ -76,7 +80,13 @@ const compareNodes: Compare = (ctx, originalNode, updateNode) => {
   if (updateNode === undefined) return ctx.add('SCHEMA_REMOVED');
   const original = deref(originalNode);
   const update = deref(updateNode);
+  ctx.comparePair(original, update, () => compareResolved(ctx, original, update));
+};
 
+/** Each pass turns at least one assumption from compatible to incompatible; this bounds the rest. */
+const maxPasses = 32;
+
+const compareResolved = (ctx: DiffContext, original: SchemaNode, update: SchemaNode): void => {
   // As Confluent's SchemaDiff: a union of one against a plain schema compares with its member;
   // a plain schema read by an anyOf/oneOf needs one compatible alternative (SUM_TYPE_EXTENDED);
   // an allOf read by a plain schema needs one member the plain schema reads (PRODUCT_TYPE_NARROWED).
@@ -119,58 +129,56 @@ const compareNodes: Compare = (ctx, originalNode, updateNode) => {
     return ctx.add('TYPE_CHANGED', { oldValue: typeName(original), newValue: typeName(update) });
   }
 
-  ctx.once(original, update, () => {
-    if (
-      !Object.is(original.id, update.id) &&
-      JSON.stringify(original.id) !== JSON.stringify(update.id)
-    )
-      ctx.add('ID_CHANGED');
-    if (original.title !== update.title) ctx.add('TITLE_CHANGED');
-    if (original.description !== update.description) ctx.add('DESCRIPTION_CHANGED');
-    if (JSON.stringify(original.defaultValue) !== JSON.stringify(update.defaultValue))
-      ctx.add('DEFAULT_CHANGED');
-    switch (original.kind) {
-      case 'string':
-        return compareStrings(ctx, original, update as StringNode);
-      case 'number':
-        return compareNumbers(ctx, original, update as NumberNode);
-      case 'enum': {
-        const now = (update as typeof original).values;
-        if (sameValues(original.values, now)) return;
-        const kind = [...original.values].every((v) => now.has(v))
-          ? 'ENUM_ARRAY_EXTENDED'
-          : [...now].every((v) => original.values.has(v))
-            ? 'ENUM_ARRAY_NARROWED'
-            : 'ENUM_ARRAY_CHANGED';
-        return ctx.addAt('enum', kind, [...original.values].map(parse), [...now].map(parse));
-      }
-      case 'const': {
-        const now = (update as typeof original).value;
-        if (original.value !== now)
-          ctx.addAt('const', 'ENUM_ARRAY_CHANGED', parse(original.value), parse(now));
-        return;
-      }
-      case 'combined':
-        return compareCombined(ctx, original, update as typeof original, compareNodes);
-      case 'not':
-        return ctx.within('not', () => {
-          // Reversed: the new 'not' must exclude no more than the old one did.
-          const sub = ctx.subcontext();
-          compareNodes(sub, (update as typeof original).schema, original.schema);
-          ctx.add(sub.isCompatible ? 'NOT_TYPE_NARROWED' : 'NOT_TYPE_EXTENDED');
-        });
-      case 'object':
-        return compareObjects(ctx, original, update as typeof original, compareNodes);
-      case 'array':
-        return compareArrays(ctx, original, update as typeof original, compareNodes);
-      case 'empty':
-      case 'false':
-      case 'boolean':
-      case 'null':
-      case 'ref':
-        return;
+  if (
+    !Object.is(original.id, update.id) &&
+    JSON.stringify(original.id) !== JSON.stringify(update.id)
+  )
+    ctx.add('ID_CHANGED');
+  if (original.title !== update.title) ctx.add('TITLE_CHANGED');
+  if (original.description !== update.description) ctx.add('DESCRIPTION_CHANGED');
+  if (JSON.stringify(original.defaultValue) !== JSON.stringify(update.defaultValue))
+    ctx.add('DEFAULT_CHANGED');
+  switch (original.kind) {
+    case 'string':
+      return compareStrings(ctx, original, update as StringNode);
+    case 'number':
+      return compareNumbers(ctx, original, update as NumberNode);
+    case 'enum': {
+      const now = (update as typeof original).values;
+      if (sameValues(original.values, now)) return;
+      const kind = [...original.values].every((v) => now.has(v))
+        ? 'ENUM_ARRAY_EXTENDED'
+        : [...now].every((v) => original.values.has(v))
+          ? 'ENUM_ARRAY_NARROWED'
+          : 'ENUM_ARRAY_CHANGED';
+      return ctx.addAt('enum', kind, [...original.values].map(parse), [...now].map(parse));
     }
-  });
+    case 'const': {
+      const now = (update as typeof original).value;
+      if (original.value !== now)
+        ctx.addAt('const', 'ENUM_ARRAY_CHANGED', parse(original.value), parse(now));
+      return;
+    }
+    case 'combined':
+      return compareCombined(ctx, original, update as typeof original, compareNodes);
+    case 'not':
+      return ctx.within('not', () => {
+        // Reversed: the new 'not' must exclude no more than the old one did.
+        const sub = ctx.subcontext();
+        compareNodes(sub, (update as typeof original).schema, original.schema);
+        ctx.add(sub.isCompatible ? 'NOT_TYPE_NARROWED' : 'NOT_TYPE_EXTENDED');
+      });
+    case 'object':
+      return compareObjects(ctx, original, update as typeof original, compareNodes);
+    case 'array':
+      return compareArrays(ctx, original, update as typeof original, compareNodes);
+    case 'empty':
+    case 'false':
+    case 'boolean':
+    case 'null':
+    case 'ref':
+      return;
+  }
 };
 
 function compareStrings(ctx: DiffContext, original: StringNode, update: StringNode): void {
