@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileOwnership } from './ownership';
+import { checkOwnership, compileOwnership } from './ownership';
 
 const systems = [
   { source: 'odoo', owns: ['invoice.posted', 'finance.>'] },
@@ -36,5 +36,21 @@ describe('ownership', () => {
     expect(compileOwnership({ systems, unowned: 'allow' })('odoo', 'weather.observed')).toEqual({
       ok: true,
     });
+  });
+
+  it('checks one message against the policy directly', () => {
+    const policy = { systems, unowned: 'reject' as const };
+    expect(checkOwnership(policy, 'costctl', 'change_order.approved')).toEqual({
+      ok: false,
+      owner: 'odoo-approvals',
+      message: 'change_order.approved is owned by odoo-approvals; costctl may not publish it',
+    });
+    expect(checkOwnership(policy, 'odoo', 'finance.ledger.closed')).toEqual({ ok: true });
+  });
+
+  it('answers the same for a type whether or not it was seen before', () => {
+    const first = check('scheduler', 'finance.a.b');
+    expect(check('scheduler', 'finance.a.b')).toEqual(first);
+    expect(first).toMatchObject({ ok: false, owner: 'odoo' });
   });
 });

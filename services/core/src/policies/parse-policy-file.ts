@@ -53,15 +53,15 @@ export function parsePolicyFile<T>(
   }
   const value: unknown = document.toJS();
   if (validate(value)) return { ok: true, value: value as T };
-  return {
-    ok: false,
-    problems: (validate.errors ?? []).map((error) => {
-      const pointer = pointerOf(error);
-      const { line, column } = position(document, lineCounter, pointer);
-      const where = pointer === '' ? '(root)' : pointer;
-      return { file, line, column, pointer, message: `${where} ${describe(error)}` };
-    }),
-  };
+  const problems = (validate.errors ?? []).map((error): PolicyProblem => {
+    const pointer = pointerOf(error);
+    const { line, column } = position(document, lineCounter, pointer);
+    const where = pointer === '' ? '(root)' : pointer;
+    return { file, line, column, pointer, message: `${where} ${describe(error)}` };
+  });
+  // In reading order, as an editor lists them.
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { ok: false, problems };
 }
 
 /**
@@ -94,9 +94,15 @@ function describe(error: ErrorObject): string {
     case 'enum':
       return `is ${show(error.data)}; must be one of ${(params.allowedValues as unknown[]).map(show).join(', ')}`;
     case 'type':
-      return `must be ${String(params.type)}, not ${show(error.data)}`;
-    case 'pattern':
-      return `${show(error.data)} does not match ${String(params.pattern)}`;
+      return error.instancePath === '' && error.data === null
+        ? `is empty; expected a mapping of settings`
+        : `must be ${String(params.type)}, not ${show(error.data)}`;
+    case 'pattern': {
+      const schema = error.parentSchema as { description?: unknown } | undefined;
+      return typeof schema?.description === 'string'
+        ? `${show(error.data)} is not valid. ${schema.description}`
+        : `${show(error.data)} does not match ${String(params.pattern)}`;
+    }
     case 'uniqueItems':
       return `must not repeat an item (items ${String(params.j)} and ${String(params.i)} are equal)`;
     default:
