@@ -21,3 +21,4 @@ export * from './contracts/contract-lint';
 export * from './contracts/schema-safety';
 export * from './contracts/plan-registration';
 export * from './compatibility/index';
+export * from './flows/index';
