@@ -22,3 +22,4 @@ export * from './contracts/schema-safety';
 export * from './contracts/plan-registration';
 export * from './compatibility/index';
 export * from './flows/index';
+export * from './dead-letters/index';
