@@ -13,6 +13,12 @@ export const ErrorCode = {
   ContractNotFound: 'contract_not_found',
   NotFound: 'not_found',
   BadRequest: 'bad_request',
+  /** No credentials, or credentials that are malformed, unknown, expired or revoked (never which). */
+  Unauthenticated: 'unauthenticated',
+  /** Authenticated, but the role or scope does not allow this. */
+  Forbidden: 'forbidden',
+  TooLarge: 'too_large',
+  RateLimited: 'rate_limited',
   Conflict: 'conflict',
   Unavailable: 'unavailable',
   Internal: 'internal',
@@ -29,6 +35,10 @@ const statusByCode: Record<ErrorCode, number> = {
   contract_not_found: 404,
   not_found: 404,
   bad_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  too_large: 413,
+  rate_limited: 429,
   conflict: 409,
   unavailable: 503,
   internal: 500,

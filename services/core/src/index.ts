@@ -21,5 +21,6 @@ export * from './contracts/contract-lint';
 export * from './contracts/schema-safety';
 export * from './contracts/plan-registration';
 export * from './compatibility/index';
+export * from './identity/index';
 export * from './flows/index';
 export * from './dead-letters/index';

@@ -78,3 +78,17 @@ function scalarText(value: unknown): string {
 export function redact(value: unknown): string {
   return `sha256:${createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32)}`;
 }
+
+/**
+ * A copy of a message's data with every sensitive property replaced by its hash: what callers
+ * without the payload permission see, and what indexes store.
+ */
+export function maskSensitive(annotations: ContractAnnotations, data: unknown): unknown {
+  if (annotations.sensitive.size === 0 || typeof data !== 'object' || data === null) return data;
+  if (Array.isArray(data)) return data;
+  const masked: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  for (const name of annotations.sensitive) {
+    if (masked[name] !== undefined && masked[name] !== null) masked[name] = redact(masked[name]);
+  }
+  return masked;
+}

@@ -14,3 +14,4 @@ export * from './retry-policy';
 export * from './dead-letter-audit';
 export * from './request-problems';
 export * from './state-transition-error';
+export * from './dead-letter-detail';
