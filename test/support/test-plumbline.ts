@@ -43,7 +43,7 @@ export interface TestPlumbline {
   streamMessages(
     stream: string,
     filter: string,
-  ): Promise<{ subject: string; data: string; headers: Record<string, string> }[]>;
+  ): Promise<{ seq: number; subject: string; data: string; headers: Record<string, string> }[]>;
   stop(): Promise<void>;
 }
 
@@ -66,6 +66,7 @@ export async function startTestPlumbline(
     PLUMBLINE_POLICIES_DIR: join(root, 'policies'),
     PLUMBLINE_LOG_LEVEL: process.env.PLUMBLINE_TEST_LOG_LEVEL ?? 'silent',
     PLUMBLINE_WORKER_LINGER_MS: '5',
+    PLUMBLINE_API_RATE: '1000',
     ...options.env,
   });
   const infra = await openInfrastructure(config);
@@ -115,7 +116,8 @@ export async function startTestPlumbline(
     async streamMessages(stream, filter) {
       const jsm = await jetstreamManager(infra.nc);
       const info = await jsm.streams.info(stream);
-      const out: { subject: string; data: string; headers: Record<string, string> }[] = [];
+      const out: { seq: number; subject: string; data: string; headers: Record<string, string> }[] =
+        [];
       for (
         let seq = info.state.first_seq;
         seq <= info.state.last_seq && info.state.messages > 0;
@@ -125,7 +127,7 @@ export async function startTestPlumbline(
         if (message === null || !subjectMatches(filter, message.subject)) continue;
         const headers: Record<string, string> = {};
         for (const [key, values] of message.header ?? []) headers[key] = values.join(',');
-        out.push({ subject: message.subject, data: message.string(), headers });
+        out.push({ seq, subject: message.subject, data: message.string(), headers });
       }
       return out;
     },

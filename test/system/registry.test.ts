@@ -7,57 +7,42 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '@plumbline/api';
-import { healthProbes, openRegistry, type RegistryHandle } from '@plumbline/cli';
+import type { RegistryHandle } from '@plumbline/cli';
 import { contractUri, type JsonSchema } from '@plumbline/core';
-import { freePort } from '@plumbline/platform';
 import { encode, ingestSubject, validEnvelope } from '../support/envelopes';
 import { repoRoot } from '../support/repo';
+import { startTestApi, type TestApi } from '../support/test-api';
 import { startTestPlumbline, type TestPlumbline } from '../support/test-plumbline';
 
 const run = promisify(execFile);
 let plumbline: TestPlumbline;
+let testApi: TestApi;
 let registry: RegistryHandle;
-let server: ServerType;
 let baseUrl: string;
+let aliceToken: string;
+let ciToken: string;
 const files = mkdtempSync(join(tmpdir(), 'plumbline-contracts-'));
 
 beforeAll(async () => {
   plumbline = await startTestPlumbline({ workers: 2 });
-  registry = await openRegistry(plumbline.infra);
-  const app = createApp({
-    logger: plumbline.infra.logger,
-    health: healthProbes(plumbline.infra, () => plumbline.workers[0]?.worker),
-    registry: {
-      service: registry.service,
-      config: () => registry.registry.config,
-      audit: registry.audit,
-    },
+  testApi = await startTestApi(plumbline);
+  registry = testApi.handle.registry;
+  baseUrl = testApi.baseUrl;
+  aliceToken = await testApi.tokenFor('admin', { name: 'alice@acme.test' });
+  ciToken = await testApi.tokenFor('contract-owner', {
+    kind: 'service',
+    name: 'ci-bot',
+    subjects: ['work_order.*', 'goods_receipt.*'],
   });
-  const port = await freePort();
-  server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
-  baseUrl = `http://127.0.0.1:${port}`;
 });
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
-  registry?.stop();
+  await testApi?.stop();
   await plumbline?.stop();
 });
 
-const api = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', 'x-plumbline-actor': 'alice@acme.test' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return {
-    status: response.status,
-    type: response.headers.get('content-type') ?? '',
-    body: (await response.json()) as Record<string, unknown>,
-  };
-};
+const api = (method: string, path: string, body?: unknown) =>
+  testApi.request(method, path, aliceToken, body);
 
 /** Both workers must see the change within 2 seconds. */
 async function bothWorkersSee(check: (worker: TestPlumbline['workers'][number]) => boolean) {
@@ -157,11 +142,8 @@ describe('registering', () => {
       schema: evolve('payment.recorded', { x: { type: 'text', description: 'x' } }),
     });
     expect(invalid).toMatchObject({ status: 422, body: { code: 'invalid_contract' } });
-    const notJson = await fetch(`${baseUrl}/api/contracts/payment.recorded/versions`, {
-      method: 'POST',
-      body: '{oops',
-    });
-    expect(notJson.status).toBe(400);
+    const notJson = await api('POST', '/api/contracts/payment.recorded/versions', '{oops');
+    expect(notJson).toMatchObject({ status: 400, body: { code: 'bad_request' } });
   });
 
   it('the mode decides: NONE accepts what BACKWARD refused, and the change is audited', async () => {
@@ -346,7 +328,7 @@ describe('the CLI, for owners and their CI', () => {
         ['--import', 'tsx', join(repoRoot(), 'services/cli/src/main.ts'), ...args],
         {
           cwd: repoRoot(),
-          env: { ...process.env, PLUMBLINE_API_URL: baseUrl, PLUMBLINE_ACTOR: 'ci-bot' },
+          env: { ...process.env, PLUMBLINE_API_URL: baseUrl, PLUMBLINE_TOKEN: ciToken },
         },
       );
       return { code: 0, stdout, stderr };

@@ -14,11 +14,20 @@ export interface Problem {
   readonly [extension: string]: unknown;
 }
 
-export function problemResponse(problem: Problem): Response {
+export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(problem), {
     status: problem.status,
-    headers: { 'content-type': 'application/problem+json' },
+    headers: { 'content-type': 'application/problem+json', ...headers },
   });
+}
+
+/** Headers some problems carry: the auth scheme for a 401, when to retry for a 429. */
+function problemHeaders(code: string, details: Readonly<Record<string, unknown>>) {
+  const headers: Record<string, string> = {};
+  if (code === ErrorCode.Unauthenticated) headers['www-authenticate'] = 'Bearer realm="plumbline"';
+  if (typeof details.retryAfterSeconds === 'number')
+    headers['retry-after'] = String(details.retryAfterSeconds);
+  return headers;
 }
 
 const typeBase = 'https://plumbline.dev/problems/';
@@ -29,15 +38,18 @@ export function onError(logger: Logger) {
     const instance = new URL(c.req.url).pathname;
     if (isPlumblineError(error)) {
       if (error.status >= 500) logger.error({ err: error, path: instance }, 'request failed');
-      return problemResponse({
-        type: typeBase + error.code,
-        title: error.code.replaceAll('_', ' '),
-        status: error.status,
-        code: error.code,
-        detail: error.message,
-        instance,
-        ...error.details,
-      });
+      return problemResponse(
+        {
+          type: typeBase + error.code,
+          title: error.code.replaceAll('_', ' '),
+          status: error.status,
+          code: error.code,
+          detail: error.message,
+          instance,
+          ...error.details,
+        },
+        problemHeaders(error.code, error.details),
+      );
     }
     if (error instanceof HTTPException) {
       const code = error.status === 404 ? ErrorCode.NotFound : ErrorCode.BadRequest;

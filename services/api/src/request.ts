@@ -3,10 +3,13 @@ import {
   ErrorCode,
   PlumblineError,
   allLintRules,
+  actorOf as actorOfPrincipal,
   type CompatibilityMode,
+  type ContractSubject,
   type JsonSchema,
 } from '@plumbline/core';
 import type { Actor } from '@plumbline/registry';
+import type { AppEnv } from './app-env';
 
 const modes: readonly CompatibilityMode[] = [
   'BACKWARD',
@@ -29,6 +32,11 @@ export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new PlumblineError(ErrorCode.BadRequest, 'the request body must be a JSON object');
   }
+  if (nestsDeeperThan(body, maxJsonDepth))
+    throw new PlumblineError(
+      ErrorCode.BadRequest,
+      `the request body nests deeper than ${maxJsonDepth} levels`,
+    );
   return body as Record<string, unknown>;
 }
 
@@ -107,12 +115,91 @@ export function dateParam(raw: string | undefined, name: string, fallback: Date)
   return value;
 }
 
+/** Who is calling, for the audit log: the authenticated principal and this request's id. */
+export function actorOf(c: Context<AppEnv>): Actor {
+  return actorOfPrincipal(c.get('principal'), c.get('requestId'));
+}
+
+/** A page size from the query: `fallback` when absent, refused above `max`. */
+export function limitParam(raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw new PlumblineError(
+      ErrorCode.BadRequest,
+      `limit must be a whole number from 1 to ${max}, got '${raw.slice(0, 20)}'`,
+    );
+  return value;
+}
+
 /**
- * Who is calling. Until authentication lands (identity issue), callers name themselves in
- * `X-Plumbline-Actor`; the audit log records it as given.
+ * Deepest nesting accepted in a request body. JSON Schemas nest deeply but not this deeply; past
+ * it a body costs the parser and every walker more than it is worth.
  */
-export function actorOf(c: Context): Actor {
-  const id = c.req.header('x-plumbline-actor')?.slice(0, 200) ?? 'anonymous';
-  const requestId = c.req.header('x-request-id')?.slice(0, 100);
-  return { id, role: 'unauthenticated', ...(requestId === undefined ? {} : { requestId }) };
+export const maxJsonDepth = 64;
+
+/** True when `value` nests objects or arrays deeper than `max` (iterative: no stack overflow). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Refuses fields a route does not take, rather than silently ignoring or storing them. */
+export function onlyFields(body: Record<string, unknown>, allowed: readonly string[]): void {
+  const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0)
+    throw new PlumblineError(
+      ErrorCode.BadRequest,
+      `unknown field(s): ${unknown.map((key) => key.slice(0, 60)).join(', ')}; this route takes ${allowed.join(', ')}`,
+    );
+}
+
+const subjectFields = [
+  'domain',
+  'description',
+  'ownerTeam',
+  'contact',
+  'systemOfRecord',
+  'tags',
+  'compatibility',
+  'lenient',
+] as const;
+
+/** The metadata of a subject registered for the first time, checked field by field. */
+export function subjectField(
+  body: Record<string, unknown>,
+): Partial<Omit<ContractSubject, 'type'>> | undefined {
+  const raw = body.subject;
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new PlumblineError(ErrorCode.BadRequest, "'subject' must be an object");
+  const subject = raw as Record<string, unknown>;
+  onlyFields(subject, subjectFields);
+  const text = (key: string) => optionalString(subject, key, 500);
+  const tags = subject.tags;
+  if (
+    tags !== undefined &&
+    (!Array.isArray(tags) ||
+      tags.length > 50 ||
+      tags.some((tag) => typeof tag !== 'string' || tag.length > 100))
+  )
+    throw new PlumblineError(ErrorCode.BadRequest, "'subject.tags' must be a list of strings");
+  if (subject.lenient !== undefined && typeof subject.lenient !== 'boolean')
+    throw new PlumblineError(ErrorCode.BadRequest, "'subject.lenient' must be true or false");
+  const compatibility = modeField(subject.compatibility);
+  const picked: { -readonly [K in keyof ContractSubject]?: ContractSubject[K] } = {};
+  for (const key of ['domain', 'description', 'ownerTeam', 'contact', 'systemOfRecord']) {
+    const value = text(key);
+    if (value !== undefined) picked[key as 'domain'] = value;
+  }
+  if (tags !== undefined) picked.tags = tags as string[];
+  if (compatibility !== undefined) picked.compatibility = compatibility;
+  if (subject.lenient !== undefined) picked.lenient = subject.lenient;
+  return picked;
 }

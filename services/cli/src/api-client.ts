@@ -14,7 +14,8 @@ export class ApiError extends Error {
 export class ApiClient {
   constructor(
     private readonly baseUrl: string,
-    private readonly actor: string,
+    /** The bearer access token (`PLUMBLINE_TOKEN`); requests without one get 401 but health. */
+    private readonly token: string | undefined,
   ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -22,7 +23,10 @@ export class ApiClient {
     try {
       response = await fetch(new URL(path, this.baseUrl), {
         method,
-        headers: { 'content-type': 'application/json', 'x-plumbline-actor': this.actor },
+        headers: {
+          'content-type': 'application/json',
+          ...(this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {

@@ -4,11 +4,18 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { ContractRegistry, ContractValidators } from '@plumbline/core';
 import { startGovernanceRuntime, type GovernanceRuntime } from '@plumbline/governance';
 import { ContractRegistryService } from '@plumbline/registry';
+import { createApp, type HealthProbes } from '@plumbline/api';
+import { IdentityService } from '@plumbline/identity';
 import {
   AuditLog,
   ContractStore,
+  DeadLetterReader,
   PolicyStore,
+  TokenStore,
   connectNats,
+  credentialsDir,
+  natsAuthorization,
+  readNatsSeed,
   createLogger,
   ensureTopology,
   openStore,
@@ -18,6 +25,7 @@ import {
   syncContracts,
   type ClickHouseStore,
   type LocalNatsServer,
+  type NatsCredentials,
   type Logger,
   type NatsConnection,
   type PlumblineConfig,
@@ -30,7 +38,7 @@ export interface Infrastructure {
   readonly logger: Logger;
   readonly natsUrl: string;
   readonly nc: NatsConnection;
-  readonly buckets: { readonly contracts: KV; readonly policies: KV };
+  readonly buckets: { readonly contracts: KV; readonly policies: KV; readonly tokens: KV };
   readonly store: ClickHouseStore;
   close(): Promise<void>;
 }
@@ -42,19 +50,27 @@ export async function openInfrastructure(
 ): Promise<Infrastructure> {
   let server: LocalNatsServer | undefined;
   let natsUrl = config.natsUrl;
+  let credentials: NatsCredentials = {};
   if (natsUrl === undefined) {
+    // Least privilege at the broker: connectors get credentials for their own types only.
+    const { ownership } = await readPolicyFiles(config.policiesDir);
+    const authorization = natsAuthorization(credentialsDir(config.dataDir), ownership);
+    credentials = { nkeySeed: authorization.plumbline.seed };
     server = await startLocalNatsServer({
       storeDir: join(config.dataDir, 'nats'),
       port: config.natsPort,
       reuse: true,
+      authorization: authorization.config,
     });
     natsUrl = server.url;
     logger.info(
-      { url: natsUrl, reused: !server.owned },
-      server.owned ? 'started local nats-server' : 'reusing nats-server',
+      { url: natsUrl, reused: !server.owned, connectors: authorization.connectors.length },
+      server.owned ? 'started local nats-server (NKey authorization)' : 'reusing nats-server',
     );
+  } else if (config.natsNkeySeedFile !== undefined) {
+    credentials = { nkeySeed: readNatsSeed(config.natsNkeySeedFile).seed };
   }
-  const nc = await connectNats(natsUrl, `plumbline-${hostname()}-${process.pid}`);
+  const nc = await connectNats(natsUrl, `plumbline-${hostname()}-${process.pid}`, credentials);
   const buckets = await ensureTopology(nc, await jetstreamManager(nc));
   const store = await openStore(config);
   logger.info({ transport: store.transport, database: store.database }, 'ClickHouse store ready');
@@ -137,4 +153,56 @@ export async function openRegistry(infra: Infrastructure): Promise<RegistryHandl
     lineage: infra.store,
   });
   return { service, registry, audit, stop: () => mirror.stop() };
+}
+
+export interface IdentityHandle {
+  readonly service: IdentityService;
+  readonly tokens: TokenStore;
+  stop(): void;
+}
+
+/** Access tokens for the API: a live mirror of the token bucket and the service over it. */
+export async function openIdentity(
+  infra: Infrastructure,
+  audit: AuditLog,
+): Promise<IdentityHandle> {
+  const tokens = new TokenStore(infra.buckets.tokens);
+  await tokens.open((error) => infra.logger.error({ err: error }, 'token bucket watch failed'));
+  return {
+    service: new IdentityService({ tokens, audit }),
+    tokens,
+    stop: () => tokens.close(),
+  };
+}
+
+export interface ApiHandle {
+  readonly app: ReturnType<typeof createApp>;
+  readonly identity: IdentityHandle;
+  readonly registry: RegistryHandle;
+  stop(): void;
+}
+
+/** The control API with everything behind it: registry, identity, audit, dead letters. */
+export async function openApi(infra: Infrastructure, health: HealthProbes): Promise<ApiHandle> {
+  const registry = await openRegistry(infra);
+  const identity = await openIdentity(infra, registry.audit);
+  const app = createApp({
+    logger: infra.logger,
+    health,
+    authenticator: identity.service,
+    ratePerSecond: infra.config.apiRatePerSecond,
+    identity: identity.service,
+    audit: registry.audit,
+    registry: { service: registry.service, config: () => registry.registry.config },
+    deadLetters: new DeadLetterReader(infra.nc),
+  });
+  return {
+    app,
+    identity,
+    registry,
+    stop() {
+      identity.stop();
+      registry.stop();
+    },
+  };
 }

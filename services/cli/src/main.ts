@@ -2,8 +2,9 @@
 import { Command } from 'commander';
 import { loadConfig } from '@plumbline/platform';
 import { ApiError } from './api-client';
+import { authCommands } from './commands/auth';
 import { contractsCommand } from './commands/contracts';
-import { checkFiles, syncSources } from './commands/gitops';
+import { checkFiles, natsAuth, syncSources } from './commands/gitops';
 import { start } from './commands/start';
 import { worker } from './commands/worker';
 
@@ -34,19 +35,26 @@ program
   .description('load schemas/contracts and policies/ into the registry (idempotent)')
   .action(() => syncSources(config(), out));
 
-const contracts = contractsCommand(
-  {
-    out,
-    err: (line) => process.stderr.write(`${line}\n`),
-    exit: (code) => (process.exitCode = code),
-  },
-  process.env,
-);
+program
+  .command('nats-auth')
+  .description('print (or --out FILE) the nats-server authorization generated from policies/')
+  .option('--out <file>', 'write the authorization block to this file (mode 0600)')
+  .action((options: { out?: string }) =>
+    natsAuth(config(), out, (line) => process.stderr.write(`${line}\n`), options.out),
+  );
+
+const cliIo = {
+  out,
+  err: (line: string) => process.stderr.write(`${line}\n`),
+  exit: (code: number) => (process.exitCode = code),
+};
+const contracts = contractsCommand(cliIo, process.env);
 contracts
   .command('sync')
   .description('load schemas/contracts and policies/ into the registry (idempotent)')
   .action(() => syncSources(config(), out));
 program.addCommand(contracts);
+for (const command of authCommands(cliIo, process.env)) program.addCommand(command);
 // Usage errors exit 2 everywhere, subcommands included (settings are not inherited by addCommand).
 const usageExit = (command: Command): void => {
   command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
@@ -83,5 +91,11 @@ try {
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`plumbline: ${message}\n`);
+  if (error instanceof ApiError && error.code === 'unauthenticated')
+    process.stderr.write(
+      process.env.PLUMBLINE_TOKEN === undefined
+        ? '  set PLUMBLINE_TOKEN to an access token (plumbline auth create, or the bootstrap token printed at first start)\n'
+        : '  PLUMBLINE_TOKEN was refused; ask an admin for a new one (plumbline auth create)\n',
+    );
   process.exit(2);
 }

@@ -17,3 +17,6 @@ export * from './files/sync-contracts';
 export * from './files/policy-files';
 export * from './nats/batch-publisher';
 export * from './clickhouse/audit-log';
+export * from './nats/token-store';
+export * from './nats/nats-authorization';
+export * from './nats/dead-letter-reader';

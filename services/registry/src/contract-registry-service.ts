@@ -6,6 +6,8 @@ import {
   diffSchemas,
   fingerprintSchema,
   planRegistration,
+  readAnnotations,
+  type Actor,
   type CompatibilityMode,
   type CompatibilityResult,
   type ContractRegistry,
@@ -18,12 +20,7 @@ import {
 } from '@plumbline/core';
 import type { AuditLog, ClickHouseStore, ContractStore } from '@plumbline/platform';
 
-/** Who is acting; recorded on every change. (Authentication arrives with the identity work.) */
-export interface Actor {
-  readonly id: string;
-  readonly role: string;
-  readonly requestId?: string;
-}
+export type { Actor };
 
 export interface RegistryServiceDeps {
   readonly contracts: ContractStore;
@@ -126,6 +123,21 @@ export class ContractRegistryService {
       compatibility: subject?.compatibility ?? this.deps.registry.config.compatibility,
       versions: versions.map(({ schema: _schema, ...summary }) => summary),
     };
+  }
+
+  /** The subject's registry domain; undefined for a subject not registered yet. */
+  domainOf(type: string): string | undefined {
+    return this.deps.registry.subject(type)?.domain;
+  }
+
+  /**
+   * Every field any registered version of `type` marks `x-sensitive`; undefined when `type` has
+   * no registered version (nobody can say what is sensitive then).
+   */
+  sensitiveFields(type: string): ReadonlySet<string> | undefined {
+    const versions = this.deps.registry.versions(type);
+    if (versions.length === 0) return undefined;
+    return new Set(versions.flatMap((version) => [...readAnnotations(version.schema).sensitive]));
   }
 
   getVersion(type: string, version: number): ContractVersion {

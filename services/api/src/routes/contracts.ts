@@ -1,22 +1,49 @@
-import { Hono } from 'hono';
-import { ErrorCode, PlumblineError } from '@plumbline/core';
+import { Hono, type Context } from 'hono';
+import { ErrorCode, PlumblineError, mayChangeSubject } from '@plumbline/core';
 import type { ContractRegistryService } from '@plumbline/registry';
+import type { AppEnv } from '../app-env';
 import {
   actorOf,
   dateParam,
   jsonBody,
   lintRulesField,
   modeField,
+  onlyFields,
   optionalString,
   positiveInt,
   schemaField,
+  subjectField,
 } from '../request';
 
 const day = 24 * 60 * 60 * 1_000;
 
+/**
+ * Object-level check on every change to a subject: a contract owner changes only subjects in their
+ * scope (by type pattern, or by the subject's domain; for a new subject, the domain it asks for),
+ * and may not move a subject into a domain outside it.
+ */
+function assertMayChange(
+  c: Context<AppEnv>,
+  registry: ContractRegistryService,
+  type: string,
+  requestedDomain?: string,
+): void {
+  const principal = c.get('principal');
+  const current = registry.domainOf(type);
+  const allowed =
+    mayChangeSubject(principal, type, current ?? requestedDomain) &&
+    (requestedDomain === undefined || mayChangeSubject(principal, type, requestedDomain));
+  if (!allowed)
+    throw new PlumblineError(
+      ErrorCode.Forbidden,
+      `${principal.name} (${principal.role}) may not change subject '${type}': it is outside their scope`,
+      { details: { type } },
+    );
+}
+
 /** Contract registry for API owners (mounted at /api/contracts). */
 export function contractRoutes(registry: ContractRegistryService) {
-  return new Hono()
+  return new Hono<AppEnv>()
     .get('/', (c) => {
       const { search, domain, tag } = c.req.query();
       return c.json({
@@ -30,6 +57,7 @@ export function contractRoutes(registry: ContractRegistryService) {
     .get('/:type', (c) => c.json(registry.getSubject(c.req.param('type'))))
     .patch('/:type', async (c) => {
       const body = await jsonBody(c);
+      assertMayChange(c, registry, c.req.param('type'), optionalString(body, 'domain', 500));
       const patch: Record<string, unknown> = {};
       for (const key of [
         'domain',
@@ -71,6 +99,8 @@ export function contractRoutes(registry: ContractRegistryService) {
     })
     .put('/:type/compatibility', async (c) => {
       const body = await jsonBody(c);
+      onlyFields(body, ['compatibility', 'lenient', 'reason']);
+      assertMayChange(c, registry, c.req.param('type'));
       const compatibility = modeField(body.compatibility);
       if (body.lenient !== undefined && typeof body.lenient !== 'boolean')
         throw new PlumblineError(ErrorCode.BadRequest, "'lenient' must be true or false");
@@ -88,7 +118,9 @@ export function contractRoutes(registry: ContractRegistryService) {
       );
     })
     .post('/:type/compatibility', async (c) => {
-      const plan = registry.test(c.req.param('type'), schemaField(await jsonBody(c)));
+      const body = await jsonBody(c);
+      onlyFields(body, ['schema']);
+      const plan = registry.test(c.req.param('type'), schemaField(body));
       switch (plan.kind) {
         case 'existing':
           return c.json({
@@ -116,14 +148,14 @@ export function contractRoutes(registry: ContractRegistryService) {
     })
     .post('/:type/versions', async (c) => {
       const body = await jsonBody(c);
+      onlyFields(body, ['schema', 'subject', 'draft', 'reason']);
+      const subject = subjectField(body);
+      assertMayChange(c, registry, c.req.param('type'), subject?.domain);
       if (body.draft !== undefined && typeof body.draft !== 'boolean')
         throw new PlumblineError(ErrorCode.BadRequest, "'draft' must be true or false");
-      const subject =
-        body.subject === undefined ? undefined : (body.subject as Record<string, unknown>);
+      const reason = optionalString(body, 'reason');
       const result = await registry.register(c.req.param('type'), schemaField(body), actorOf(c), {
-        ...(optionalString(body, 'reason') === undefined
-          ? {}
-          : { reason: optionalString(body, 'reason')! }),
+        ...(reason === undefined ? {} : { reason }),
         ...(subject === undefined ? {} : { subject }),
         draft: body.draft === true,
       });
@@ -145,6 +177,8 @@ export function contractRoutes(registry: ContractRegistryService) {
     })
     .post('/:type/versions/:version/:action{activate|deprecate|retire}', async (c) => {
       const body = await jsonBody(c);
+      onlyFields(body, ['sunset', 'reason']);
+      assertMayChange(c, registry, c.req.param('type'));
       const state = ({ activate: 'active', deprecate: 'deprecated', retire: 'retired' } as const)[
         c.req.param('action') as 'activate' | 'deprecate' | 'retire'
       ];
@@ -187,10 +221,11 @@ export function contractRoutes(registry: ContractRegistryService) {
 
 /** Registry-wide settings (mounted at /api/registry). */
 export function registryConfigRoutes(registry: ContractRegistryService, current: () => unknown) {
-  return new Hono()
+  return new Hono<AppEnv>()
     .get('/config', (c) => c.json(current()))
     .put('/config', async (c) => {
       const body = await jsonBody(c);
+      onlyFields(body, ['compatibility', 'lintRequired', 'reason']);
       const compatibility = modeField(body.compatibility);
       const lintRequired = lintRulesField(body.lintRequired);
       return c.json(

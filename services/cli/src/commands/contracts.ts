@@ -39,10 +39,7 @@ export function contractsCommand(
   env: Readonly<Record<string, string | undefined>>,
 ): Command {
   const api = () =>
-    new ApiClient(
-      env.PLUMBLINE_API_URL ?? 'http://127.0.0.1:8420',
-      env.PLUMBLINE_ACTOR ?? env.USER ?? 'cli',
-    );
+    new ApiClient(env.PLUMBLINE_API_URL ?? 'http://127.0.0.1:8420', env.PLUMBLINE_TOKEN);
   const command = new Command('contracts').description('register, check and evolve contracts');
   const printChanges = (changes: readonly Change[], onlyIncompatible: boolean) => {
     for (const change of changes) {

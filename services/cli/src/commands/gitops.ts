@@ -1,5 +1,12 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readContractFiles, readPolicyFiles, type PlumblineConfig } from '@plumbline/platform';
+import {
+  credentialsDir,
+  natsAuthorization,
+  readContractFiles,
+  readPolicyFiles,
+  type PlumblineConfig,
+} from '@plumbline/platform';
 import { loadGitOpsSources, openInfrastructure } from '../boot';
 
 /** `plumbline contracts sync` / `plumbline policies sync`: load the GitOps sources into NATS KV. */
@@ -30,4 +37,29 @@ export async function checkFiles(
   out(
     `ok: ${contracts.versions.length} contract versions, ${contracts.subjects.length} subjects, policies valid`,
   );
+}
+
+/**
+ * `plumbline nats-auth`: the nats-server `authorization` block generated from
+ * `policies/ownership.yaml`, for operators running their own NATS (NATS_URL). Seeds are created
+ * under `<data dir>/nats/credentials` on first use and kept; hand each connector its own file.
+ */
+export async function natsAuth(
+  config: PlumblineConfig,
+  out: (line: string) => void,
+  err: (line: string) => void,
+  outFile: string | undefined,
+): Promise<void> {
+  const { ownership } = await readPolicyFiles(config.policiesDir);
+  const authorization = natsAuthorization(credentialsDir(config.dataDir), ownership);
+  if (outFile === undefined) out(authorization.config);
+  else {
+    await writeFile(outFile, authorization.config, { mode: 0o600 });
+    err(`wrote ${outFile}; include it in nats-server.conf and reload the server (SIGHUP)`);
+  }
+  err(`plumbline: ${authorization.plumbline.seedFile} (set NATS_NKEY_SEED_FILE to it)`);
+  for (const connector of authorization.connectors)
+    err(
+      `${connector.source}: ${connector.identity.seedFile}, may publish ${connector.publish.allow.join(' ')}; connect with inboxPrefix ${connector.inboxPrefix}`,
+    );
 }

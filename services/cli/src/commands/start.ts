@@ -1,9 +1,8 @@
 import { serve } from '@hono/node-server';
 import { jetstream } from '@nats-io/jetstream';
-import { createApp } from '@plumbline/api';
 import { createDemoTraffic } from '@plumbline/connectors';
 import type { PlumblineConfig } from '@plumbline/platform';
-import { loadGitOpsSources, openInfrastructure, openRegistry, startWorker } from '../boot';
+import { loadGitOpsSources, openApi, openInfrastructure, startWorker } from '../boot';
 import { healthProbes } from '../health-probes';
 
 const demoRatePerSecond = 25;
@@ -18,22 +17,28 @@ export async function start(config: PlumblineConfig): Promise<void> {
     'contracts synced',
   );
   const runtime = await startWorker(infra);
-  const registry = await openRegistry(infra);
-  const app = createApp({
-    logger,
-    health: healthProbes(infra, () => runtime.worker),
-    registry: {
-      service: registry.service,
-      config: () => registry.registry.config,
-      audit: registry.audit,
-    },
-  });
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  const api = await openApi(
+    infra,
+    healthProbes(infra, () => runtime.worker),
+  );
+  const bootstrap = await api.identity.service.bootstrap();
+  const server = serve({ fetch: api.app.fetch, port: config.port, hostname: config.host });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   logger.info({ url: `http://${config.host}:${config.port}` }, 'API listening');
   process.stderr.write(
     `\nPlumbline is running: http://${config.host}:${config.port}/api/health  (Ctrl-C stops it)\n\n`,
   );
+  if (bootstrap !== undefined)
+    process.stderr.write(
+      [
+        'First start: this is the bootstrap admin token. It is shown only this once; keep it safe,',
+        'create your own tokens with it (plumbline auth create), then revoke it:',
+        '',
+        `  export PLUMBLINE_TOKEN=${bootstrap.token}`,
+        '',
+        '',
+      ].join('\n'),
+    );
 
   let demo: NodeJS.Timeout | undefined;
   if (config.demo) {
@@ -61,7 +66,7 @@ export async function start(config: PlumblineConfig): Promise<void> {
   if (demo !== undefined) clearInterval(demo);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await runtime.stop();
-  registry.stop();
+  api.stop();
   await infra.close();
   logger.info('stopped');
 }

@@ -1,4 +1,14 @@
+import type { Actor } from '@plumbline/core';
 import type { ClickHouseStore } from './clickhouse-store';
+
+/** The who of an audit entry, from the acting principal. */
+export function auditedBy(actor: Actor): Pick<AuditEntry, 'actor' | 'role' | 'requestId'> {
+  return {
+    actor: actor.id,
+    role: actor.role,
+    ...(actor.requestId === undefined ? {} : { requestId: actor.requestId }),
+  };
+}
 
 /** Who did what to what, when and why. Append-only: nothing in Plumbline updates or deletes rows. */
 export interface AuditEntry {
@@ -42,15 +52,19 @@ export class AuditLog {
   }
 
   /** Newest first. */
-  list(filter: { target?: string; action?: string; limit?: number } = {}): Promise<AuditRecord[]> {
+  list(
+    filter: { target?: string; action?: string; actor?: string; limit?: number } = {},
+  ): Promise<AuditRecord[]> {
     return this.store.query<AuditRecord>(
       `SELECT toString(at) AS at, actor, role, action, target, before, after, reason, request_id AS requestId
        FROM ${this.#table}
        WHERE ({target:String} = '' OR target = {target:String}) AND ({action:String} = '' OR action = {action:String})
+         AND ({actor:String} = '' OR actor = {actor:String})
        ORDER BY at DESC LIMIT {limit:UInt32}`,
       {
         target: filter.target ?? '',
         action: filter.action ?? '',
+        actor: filter.actor ?? '',
         limit: Math.min(filter.limit ?? 100, 1_000),
       },
     );

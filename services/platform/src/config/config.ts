@@ -4,6 +4,11 @@ import { ErrorCode, PlumblineError } from '@plumbline/core';
 export interface PlumblineConfig {
   /** An existing NATS server or cluster; when absent `plumbline start` runs a local nats-server. */
   readonly natsUrl: string | undefined;
+  /**
+   * NKey user seed file for an existing NATS_URL that requires authentication. The local server
+   * Plumbline runs always requires it and uses `<dataDir>/nats/credentials/plumbline.nk`.
+   */
+  readonly natsNkeySeedFile: string | undefined;
   /** A ClickHouse server (HTTP interface); when absent the embedded chDB engine is used. */
   readonly clickhouseUrl: string | undefined;
   readonly clickhouseDatabase: string;
@@ -22,6 +27,8 @@ export interface PlumblineConfig {
   readonly policiesDir: string;
   /** Port of the local nats-server that `plumbline start` runs when NATS_URL is unset. */
   readonly natsPort: number;
+  /** API requests per second allowed to one access token (burst: twice as many). */
+  readonly apiRatePerSecond: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -80,6 +87,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
 
   const config: PlumblineConfig = {
     natsUrl: url('NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']),
+    natsNkeySeedFile: env.NATS_NKEY_SEED_FILE || undefined,
     clickhouseUrl: url('CLICKHOUSE_URL', ['http:', 'https:']),
     clickhouseDatabase: database,
     dataDir: env.PLUMBLINE_DATA_DIR ?? 'data',
@@ -95,6 +103,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     schemasDir: env.PLUMBLINE_SCHEMAS_DIR ?? 'schemas',
     policiesDir: env.PLUMBLINE_POLICIES_DIR ?? 'policies',
     natsPort: integer('PLUMBLINE_NATS_PORT', 4222, 1, 65535),
+    apiRatePerSecond: integer('PLUMBLINE_API_RATE', 50, 1, 100_000),
   };
   if (problems.length > 0) {
     throw new PlumblineError(

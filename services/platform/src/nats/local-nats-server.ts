@@ -19,6 +19,8 @@ export interface LocalNatsServerOptions {
   readonly port: number;
   /** Reuse a server already listening on `port` instead of failing. */
   readonly reuse?: boolean;
+  /** An `authorization { … }` block (see `natsAuthorization`); without it anyone may connect. */
+  readonly authorization?: string;
 }
 
 /** Runs Debian's `nats-server -js` as a child process (installed by `ensure-installed.mjs`). */
@@ -50,8 +52,10 @@ export async function startLocalNatsServer(
       `listen: "${host}:${port}"`,
       `max_payload: ${8 * 1024 * 1024}`,
       `jetstream { store_dir: ${JSON.stringify(resolve(options.storeDir))} }`,
+      options.authorization ?? '',
       '',
     ].join('\n'),
+    { mode: 0o600 },
   );
   // Its own process group: Ctrl-C reaches Plumbline, which drains and then stops the server.
   const child = spawn('nats-server', ['-c', configFile], {

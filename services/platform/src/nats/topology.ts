@@ -29,6 +29,8 @@ export const GovernanceConsumer = 'governance';
 export const Buckets = {
   Contracts: 'plumbline_contracts',
   Policies: 'plumbline_policies',
+  /** Access tokens (hashes only), keyed `token.<id>`. */
+  Tokens: 'plumbline_tokens',
 } as const;
 
 const day = 24 * 60 * 60 * 1_000_000_000;
@@ -45,7 +47,7 @@ export async function ensureTopology(
   nc: NatsConnection,
   jsm: JetStreamManager,
   options: TopologyOptions = {},
-): Promise<{ contracts: KV; policies: KV }> {
+): Promise<{ contracts: KV; policies: KV; tokens: KV }> {
   const replicas = options.replicas ?? 1;
   const streams = [
     {
@@ -99,7 +101,8 @@ export async function ensureTopology(
   const kvm = new Kvm(nc);
   const contracts = await kvm.create(Buckets.Contracts, { history: 64, replicas });
   const policies = await kvm.create(Buckets.Policies, { history: 64, replicas });
-  return { contracts, policies };
+  const tokens = await kvm.create(Buckets.Tokens, { history: 8, replicas });
+  return { contracts, policies, tokens };
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,0 +1,2 @@
+export * from './authenticator';
+export * from './identity-service';
