@@ -46,6 +46,9 @@ export function contractRoutes(registry: ContractRegistryService) {
   return new Hono<AppEnv>()
     .get('/', (c) => {
       const { search, domain, tag } = c.req.query();
+      for (const [name, value] of Object.entries({ search, domain, tag }))
+        if (value !== undefined && value.length > 200)
+          throw new PlumblineError(ErrorCode.BadRequest, `${name} must be at most 200 characters`);
       return c.json({
         subjects: registry.listSubjects({
           ...(search ? { search } : {}),
