@@ -1,5 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { healthProbes, openApi, type ApiHandle } from '@plumbline/cli';
+import { healthProbes, openApi, type ApiHandle, type DeadLetterOptions } from '@plumbline/cli';
 import { parseTokenRequest, systemActor, type Role } from '@plumbline/core';
 import { freePort } from '@plumbline/platform';
 import type { TestPlumbline } from './test-plumbline';
@@ -38,10 +38,14 @@ export interface TestApi {
 }
 
 /** The control API as `plumbline start` composes it, served on a free port. */
-export async function startTestApi(plumbline: TestPlumbline): Promise<TestApi> {
+export async function startTestApi(
+  plumbline: TestPlumbline,
+  options: DeadLetterOptions = {},
+): Promise<TestApi> {
   const handle = await openApi(
     plumbline.infra,
     healthProbes(plumbline.infra, () => plumbline.workers[0]?.worker),
+    options,
   );
   const port = await freePort();
   const server: ServerType = serve({ fetch: handle.app.fetch, port, hostname: '127.0.0.1' });
@@ -98,7 +102,7 @@ export async function startTestApi(plumbline: TestPlumbline): Promise<TestApi> {
     },
     async stop() {
       await new Promise((resolve) => server.close(resolve));
-      handle.stop();
+      await handle.stop();
     },
   };
 }

@@ -69,7 +69,16 @@ const expectedMatrix: Record<string, readonly Role[] | 'public'> = {
   'GET /api/contracts/:type/usage': ['admin', 'contract-owner', 'support'],
   'GET /api/registry/config': ['admin', 'contract-owner', 'support'],
   'PUT /api/registry/config': ['admin'],
+  'GET /api/dead-letters': ['admin', 'support'],
+  'GET /api/dead-letters/problems': ['admin', 'support'],
+  'PUT /api/dead-letters/problems/:key/triage': ['admin', 'support'],
+  'POST /api/dead-letters/resolve': ['admin', 'support'],
+  'POST /api/dead-letters/dry-run': ['admin', 'support'],
+  'POST /api/dead-letters/replay': ['admin', 'support'],
   'GET /api/dead-letters/:seq': ['admin', 'support'],
+  'GET /api/replay-jobs': ['admin', 'support'],
+  'GET /api/replay-jobs/:id': ['admin', 'support'],
+  'POST /api/replay-jobs/:id/cancel': ['admin', 'support'],
   'GET /api/audit': ['admin'],
 };
 
@@ -80,7 +89,8 @@ function concrete(path: string): string {
     .replace(':version', '999')
     .replace(':action{activate|deprecate|retire}', 'deprecate')
     .replace(':seq', '999999')
-    .replace(':id', 'nosuchtoken00000');
+    .replace(':id', 'nosuchtoken00000')
+    .replace(':key', encodeURIComponent('schema_violation|x.y|'));
 }
 
 describe('route × role', () => {
@@ -366,7 +376,7 @@ describe('dead letters: tenants and sensitive fields', () => {
     );
     expect(revealed.body.payload).toMatchObject({ view: 'original' });
     expect(revealed.text).toContain(nationalId);
-    const audit = await api.request('GET', `/api/audit?target=dead-letter:${acmeSeq}`, token.admin);
+    const audit = await api.request('GET', `/api/audit?target=deadletter:${acmeSeq}`, token.admin);
     expect(audit.body.entries).toEqual([
       expect.objectContaining({
         actor: 'sam@acme.test',

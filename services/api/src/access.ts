@@ -39,8 +39,17 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /api/registry/config': needs(Permission.ContractsRead),
   'PUT /api/registry/config': needs(Permission.RegistryConfigure),
 
+  'GET /api/dead-letters': needs(Permission.DeadLettersRead),
+  'GET /api/dead-letters/problems': needs(Permission.DeadLettersRead),
+  'PUT /api/dead-letters/problems/:key/triage': needs(Permission.DeadLettersReplay),
+  'POST /api/dead-letters/resolve': needs(Permission.DeadLettersReplay),
+  'POST /api/dead-letters/dry-run': needs(Permission.DeadLettersReplay),
+  'POST /api/dead-letters/replay': needs(Permission.DeadLettersReplay),
   // The payload in clear (`?reveal=payload`) needs DeadLettersPayload too, checked in the route.
   'GET /api/dead-letters/:seq': needs(Permission.DeadLettersRead),
+  'GET /api/replay-jobs': needs(Permission.DeadLettersRead),
+  'GET /api/replay-jobs/:id': needs(Permission.DeadLettersRead),
+  'POST /api/replay-jobs/:id/cancel': needs(Permission.DeadLettersReplay),
 
   'GET /api/audit': needs(Permission.AuditRead),
 };

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { ErrorCode, PlumblineError } from '@plumbline/core';
+import type { DeadLetterService } from '@plumbline/dead-letters';
 import type { Authenticator, IdentityService } from '@plumbline/identity';
 import type { AuditLog, DeadLetterReader, Logger } from '@plumbline/platform';
 import type { ContractRegistryService } from '@plumbline/registry';
@@ -11,7 +12,7 @@ import { notFound, onError } from './problem';
 import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
 import { contractRoutes, registryConfigRoutes } from './routes/contracts';
-import { deadLetterRoutes } from './routes/dead-letters';
+import { deadLetterRoutes, replayJobRoutes } from './routes/dead-letters';
 import { healthRoutes, type HealthProbes } from './routes/health';
 
 export interface AppDeps {
@@ -29,7 +30,11 @@ export interface AppDeps {
     readonly service: ContractRegistryService;
     readonly config: () => unknown;
   };
-  readonly deadLetters?: DeadLetterReader;
+  readonly deadLetters?: {
+    readonly reader: DeadLetterReader;
+    /** Index, triage, resolve and replay (the detail route works without it). */
+    readonly service?: DeadLetterService;
+  };
 }
 
 /**
@@ -71,11 +76,14 @@ export function createApp(deps: AppDeps) {
     app.route(
       '/api/dead-letters',
       deadLetterRoutes({
-        reader: deps.deadLetters,
+        reader: deps.deadLetters.reader,
         registry: deps.registry.service,
         audit: deps.audit,
+        ...(deps.deadLetters.service === undefined ? {} : { service: deps.deadLetters.service }),
       }),
     );
+  if (deps.deadLetters?.service !== undefined)
+    app.route('/api/replay-jobs', replayJobRoutes(deps.deadLetters.service));
   app.onError(onError(deps.logger));
   app.notFound(notFound);
   return app;

@@ -1,7 +1,23 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { ContractRegistry, ContractValidators } from '@plumbline/core';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import {
+  ContractRegistry,
+  ContractValidators,
+  compilePolicyGate,
+  createEnvelopeParser,
+  createGovernanceEngine,
+  defaultPolicySet,
+  type Reason,
+  type RetrySchedule,
+} from '@plumbline/core';
+import {
+  DeadLetterService,
+  startAutomaticRetry,
+  startReplayRunner,
+  type AutomaticRetry,
+  type ReplayRunner,
+} from '@plumbline/dead-letters';
 import { startGovernanceRuntime, type GovernanceRuntime } from '@plumbline/governance';
 import { ContractRegistryService } from '@plumbline/registry';
 import { createApp, type HealthProbes } from '@plumbline/api';
@@ -9,7 +25,10 @@ import { IdentityService } from '@plumbline/identity';
 import {
   AuditLog,
   ContractStore,
+  DeadLetterIndex,
   DeadLetterReader,
+  DeadLetterStates,
+  ReplayJobStore,
   PolicyStore,
   TokenStore,
   connectNats,
@@ -30,15 +49,15 @@ import {
   type NatsConnection,
   type PlumblineConfig,
   type SyncReport,
+  type TopologyBuckets,
 } from '@plumbline/platform';
-import type { KV } from '@nats-io/kv';
 
 export interface Infrastructure {
   readonly config: PlumblineConfig;
   readonly logger: Logger;
   readonly natsUrl: string;
   readonly nc: NatsConnection;
-  readonly buckets: { readonly contracts: KV; readonly policies: KV; readonly tokens: KV };
+  readonly buckets: TopologyBuckets;
   readonly store: ClickHouseStore;
   close(): Promise<void>;
 }
@@ -175,17 +194,98 @@ export async function openIdentity(
   };
 }
 
+export interface DeadLetterHandle {
+  readonly service: DeadLetterService;
+  readonly runner: ReplayRunner;
+  readonly retry: AutomaticRetry;
+  stop(): Promise<void>;
+}
+
+export interface DeadLetterOptions {
+  /** Retry schedules for transient causes (default: the policy's; tests shorten them). */
+  readonly retrySchedules?: Readonly<Partial<Record<Reason, RetrySchedule>>>;
+}
+
+/**
+ * Dead letters for support: the service over the index, the replay runner and the automatic
+ * retries. Dry runs decide with the live contracts and policies, rate limits off.
+ */
+export async function openDeadLetters(
+  infra: Infrastructure,
+  registry: RegistryHandle,
+  options: DeadLetterOptions = {},
+): Promise<DeadLetterHandle> {
+  let gate = compilePolicyGate(defaultPolicySet);
+  const policies = await new PolicyStore(infra.buckets.policies).mirror(
+    (current) => {
+      gate = compilePolicyGate({ ...current, rateLimits: { ...current.rateLimits, rules: [] } });
+    },
+    (error) => infra.logger.error({ err: error }, 'ignored an unreadable policy entry'),
+  );
+  await policies.ready;
+  const decide = createGovernanceEngine({
+    registry: registry.registry,
+    validators: new ContractValidators((uri) => registry.registry.byUri(uri)?.schema),
+    parseEnvelope: createEnvelopeParser(),
+    policies: () => gate,
+  });
+  const index = new DeadLetterIndex(infra.store);
+  const states = new DeadLetterStates(infra.buckets.deadLetterStates);
+  const jobs = new ReplayJobStore(infra.buckets.replayJobs);
+  const reader = new DeadLetterReader(infra.nc);
+  const service = new DeadLetterService({
+    index,
+    states,
+    jobs,
+    reader,
+    audit: registry.audit,
+    lineage: infra.store,
+    decide,
+  });
+  const runner = startReplayRunner({
+    js: jetstream(infra.nc),
+    index,
+    states,
+    jobs,
+    reader,
+    logger: infra.logger,
+  });
+  const retry = startAutomaticRetry({
+    index,
+    jobs,
+    logger: infra.logger,
+    intervalMs: infra.config.retrySweepMs,
+    ...(options.retrySchedules === undefined ? {} : { schedules: options.retrySchedules }),
+  });
+  return {
+    service,
+    runner,
+    retry,
+    async stop() {
+      retry.stop();
+      await runner.stop();
+      policies.stop();
+    },
+  };
+}
+
 export interface ApiHandle {
   readonly app: ReturnType<typeof createApp>;
   readonly identity: IdentityHandle;
   readonly registry: RegistryHandle;
-  stop(): void;
+  readonly deadLetters: DeadLetterHandle;
+  stop(): Promise<void>;
 }
 
 /** The control API with everything behind it: registry, identity, audit, dead letters. */
-export async function openApi(infra: Infrastructure, health: HealthProbes): Promise<ApiHandle> {
+export async function openApi(
+  infra: Infrastructure,
+  health: HealthProbes,
+  options: DeadLetterOptions = {},
+): Promise<ApiHandle> {
   const registry = await openRegistry(infra);
   const identity = await openIdentity(infra, registry.audit);
+  const deadLetters = await openDeadLetters(infra, registry, options);
   const app = createApp({
     logger: infra.logger,
     health,
@@ -194,13 +294,15 @@ export async function openApi(infra: Infrastructure, health: HealthProbes): Prom
     identity: identity.service,
     audit: registry.audit,
     registry: { service: registry.service, config: () => registry.registry.config },
-    deadLetters: new DeadLetterReader(infra.nc),
+    deadLetters: { reader: new DeadLetterReader(infra.nc), service: deadLetters.service },
   });
   return {
     app,
     identity,
     registry,
-    stop() {
+    deadLetters,
+    async stop() {
+      await deadLetters.stop();
       identity.stop();
       registry.stop();
     },

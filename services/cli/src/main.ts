@@ -4,6 +4,7 @@ import { loadConfig } from '@plumbline/platform';
 import { ApiError } from './api-client';
 import { authCommands } from './commands/auth';
 import { contractsCommand } from './commands/contracts';
+import { dlqCommand } from './commands/dlq';
 import { checkFiles, natsAuth, syncSources } from './commands/gitops';
 import { start } from './commands/start';
 import { worker } from './commands/worker';
@@ -55,6 +56,7 @@ contracts
   .action(() => syncSources(config(), out));
 program.addCommand(contracts);
 for (const command of authCommands(cliIo, process.env)) program.addCommand(command);
+program.addCommand(dlqCommand(cliIo, process.env));
 // Usage errors exit 2 everywhere, subcommands included (settings are not inherited by addCommand).
 const usageExit = (command: Command): void => {
   command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));

@@ -6,10 +6,13 @@ import {
   createEnvelopeParser,
   createGovernanceEngine,
   defaultPolicySet,
+  extractProperties,
+  readAnnotations,
   type PolicyGate,
 } from '@plumbline/core';
 import {
   ContractStore,
+  DeadLetterIndex,
   PolicyStore,
   type ClickHouseStore,
   type KvMirror,
@@ -18,11 +21,13 @@ import {
   type PlumblineConfig,
 } from '@plumbline/platform';
 import type { KV } from '@nats-io/kv';
+import { startDeadLetterIndexer, type DeadLetterIndexer } from './dead-letter-indexer';
 import { startGovernanceWorker, type GovernanceWorker } from './governance-worker';
 
 export interface GovernanceRuntime {
   readonly registry: ContractRegistry;
   readonly worker: GovernanceWorker;
+  readonly deadLetterIndexer: DeadLetterIndexer;
   /** Revision of the policies in force (bumped on every change seen). */
   policyRevision(): number;
   stop(): Promise<void>;
@@ -85,6 +90,16 @@ export async function startGovernanceRuntime(
     batchLingerMs: options.config.worker.batchLingerMs,
     maxDeliveries: options.config.worker.maxDeliveries,
   });
+  const deadLetterIndexer = await startDeadLetterIndexer({
+    js: jetstream(options.nc),
+    index: new DeadLetterIndex(options.store),
+    businessKeyOf: (type, data) => {
+      const contract = registry.latestUsable(type);
+      if (contract === undefined || typeof data !== 'object' || data === null) return '';
+      return extractProperties(readAnnotations(contract.schema), data).businessKey;
+    },
+    logger,
+  });
   logger.info(
     { workerId: options.workerId, contracts: registry.types().length },
     'governance worker started',
@@ -92,9 +107,11 @@ export async function startGovernanceRuntime(
   return {
     registry,
     worker,
+    deadLetterIndexer,
     policyRevision: () => policyRevision,
     async stop() {
       await worker.stop();
+      await deadLetterIndexer.stop();
       for (const mirror of mirrors) mirror.stop();
     },
   };

@@ -7,6 +7,7 @@ import {
   type Decision,
   type IngestMessage,
   type LineageRow,
+  type ValidationError,
 } from '@plumbline/core';
 import {
   BatchPublisher,
@@ -213,10 +214,21 @@ export async function startGovernanceWorker(
     }
     headers.set('Plumbline-Reason', decision.reason);
     headers.set('Plumbline-Detail', headerSafe(decision.detail));
+    headers.set('Plumbline-Errors', errorsHeader(decision.errors));
+    headers.set(
+      'Plumbline-Received-At',
+      String(Math.floor(Number(message.info.timestampNanos) / 1_000_000)),
+    );
+    // A replay that fails again is a new dead letter: its job id keeps JetStream's duplicate
+    // window from mistaking it for the original.
+    const replayJob = decision.envelope?.replayjob;
     return {
       subject: Subjects.deadLetter(decision.reason, subjectSafeType(decision.type)),
       data: message.data,
-      msgId: `${identity}:${decision.reason}`,
+      msgId:
+        typeof replayJob === 'string' && replayJob !== ''
+          ? `${identity}:${decision.reason}:${replayJob}`
+          : `${identity}:${decision.reason}`,
       headers,
     };
   }
@@ -272,6 +284,26 @@ function copyHeaders(source: MsgHdrs | undefined): MsgHdrs {
     for (const value of values) out.append(key, value);
   }
   return out;
+}
+
+/**
+ * Validation errors for the dead-letter index: pointers, keywords and messages (never values),
+ * as JSON, at most 20 and 4 KB.
+ */
+function errorsHeader(errors: readonly ValidationError[]): string {
+  const kept: ValidationError[] = [];
+  let size = 2;
+  for (const error of errors.slice(0, 20)) {
+    const item = {
+      pointer: error.pointer.slice(0, 200),
+      keyword: error.keyword.slice(0, 50),
+      message: headerSafe(error.message).slice(0, 200),
+    };
+    size += JSON.stringify(item).length + 1;
+    if (size > 4_000) break;
+    kept.push(item);
+  }
+  return JSON.stringify(kept);
 }
 
 /** Header values are single-line and bounded. */

@@ -1,2 +1,3 @@
 export * from './governance-worker';
 export * from './governance-runtime';
+export * from './dead-letter-indexer';

@@ -20,3 +20,6 @@ export * from './clickhouse/audit-log';
 export * from './nats/token-store';
 export * from './nats/nats-authorization';
 export * from './nats/dead-letter-reader';
+export * from './clickhouse/dead-letter-index';
+export * from './nats/dead-letter-states';
+export * from './nats/replay-job-store';

@@ -66,7 +66,7 @@ export async function start(config: PlumblineConfig): Promise<void> {
   if (demo !== undefined) clearInterval(demo);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await runtime.stop();
-  api.stop();
+  await api.stop();
   await infra.close();
   logger.info('stopped');
 }

@@ -15,3 +15,4 @@ export * from './dead-letter-audit';
 export * from './request-problems';
 export * from './state-transition-error';
 export * from './dead-letter-detail';
+export * from './dead-letter-from-stream';

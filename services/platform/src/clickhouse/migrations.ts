@@ -67,6 +67,56 @@ export const migrations: readonly Migration[] = [
       ORDER BY (at, action)`,
     ],
   },
+  {
+    id: 2,
+    name: 'dead-letter index and problem triage',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS {db}.dead_letters_v1 (
+        seq UInt64 COMMENT 'DEADLETTER stream sequence: the identity of a dead letter',
+        envelope_key String,
+        envelope_id String,
+        ingest_subject String,
+        ingest_seq UInt64,
+        source LowCardinality(String),
+        type LowCardinality(String),
+        contract_version UInt32,
+        reason LowCardinality(String),
+        detail String,
+        errors String COMMENT 'JSON array of validation errors (pointer, message); never holds values',
+        problem_key String COMMENT 'reason|type|first error pointer: one cause, one problem',
+        business_key String COMMENT 'hashed when the contract marks it sensitive',
+        correlation_id String,
+        tenant LowCardinality(String),
+        region LowCardinality(String),
+        received_at DateTime64(3, 'UTC'),
+        dead_lettered_at DateTime64(3, 'UTC'),
+        size_bytes UInt32,
+        state LowCardinality(String) COMMENT 'open | replayed | resolved | expired',
+        state_reason String,
+        state_changed_at DateTime64(3, 'UTC'),
+        state_changed_by String,
+        replay_job_id String,
+        replayed_as String,
+        replay_of String,
+        from_replay_job String,
+        auto_retry_attempt UInt16,
+        INDEX detail_tokens lower(detail) TYPE tokenbf_v1(8192, 3, 0) GRANULARITY 4
+      )
+      ENGINE = ReplacingMergeTree(state_changed_at)
+      PARTITION BY toYYYYMM(dead_lettered_at)
+      ORDER BY (reason, type, seq)
+      COMMENT 'One row per dead letter, latest state wins; the bytes stay in the DEADLETTER stream'`,
+      `CREATE TABLE IF NOT EXISTS {db}.problem_triage_v1 (
+        problem_key String,
+        state LowCardinality(String) COMMENT 'open | acknowledged | resolved | ignored',
+        note String,
+        changed_by String,
+        changed_at DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(changed_at)
+      ORDER BY problem_key`,
+    ],
+  },
 ];
 
 export async function migrate(store: ClickHouseStore): Promise<number[]> {

@@ -27,6 +27,8 @@ export interface PlumblineConfig {
   readonly policiesDir: string;
   /** Port of the local nats-server that `plumbline start` runs when NATS_URL is unset. */
   readonly natsPort: number;
+  /** How often open dead letters of transient causes are checked for an automatic retry. */
+  readonly retrySweepMs: number;
   /** API requests per second allowed to one access token (burst: twice as many). */
   readonly apiRatePerSecond: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -104,6 +106,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     policiesDir: env.PLUMBLINE_POLICIES_DIR ?? 'policies',
     natsPort: integer('PLUMBLINE_NATS_PORT', 4222, 1, 65535),
     apiRatePerSecond: integer('PLUMBLINE_API_RATE', 50, 1, 100_000),
+    retrySweepMs: integer('PLUMBLINE_RETRY_SWEEP_MS', 10_000, 100, 3_600_000),
   };
   if (problems.length > 0) {
     throw new PlumblineError(

@@ -25,13 +25,27 @@ export const Subjects = {
 } as const;
 
 export const GovernanceConsumer = 'governance';
+/** Durable consumer on DEADLETTER that keeps the ClickHouse dead-letter index current. */
+export const DeadLetterIndexConsumer = 'dead-letter-index';
 
 export const Buckets = {
   Contracts: 'plumbline_contracts',
   Policies: 'plumbline_policies',
   /** Access tokens (hashes only), keyed `token.<id>`. */
   Tokens: 'plumbline_tokens',
+  /** Claims and resolutions of dead letters, keyed `dl.<seq>`: created once, never raced. */
+  DeadLetterStates: 'plumbline_dead_letter_states',
+  /** Replay jobs with their state and progress, keyed `job.<id>`. */
+  ReplayJobs: 'plumbline_replay_jobs',
 } as const;
+
+export interface TopologyBuckets {
+  readonly contracts: KV;
+  readonly policies: KV;
+  readonly tokens: KV;
+  readonly deadLetterStates: KV;
+  readonly replayJobs: KV;
+}
 
 const day = 24 * 60 * 60 * 1_000_000_000;
 const minute = 60 * 1_000_000_000;
@@ -47,7 +61,7 @@ export async function ensureTopology(
   nc: NatsConnection,
   jsm: JetStreamManager,
   options: TopologyOptions = {},
-): Promise<{ contracts: KV; policies: KV; tokens: KV }> {
+): Promise<TopologyBuckets> {
   const replicas = options.replicas ?? 1;
   const streams = [
     {
@@ -98,11 +112,26 @@ export async function ensureTopology(
       max_ack_pending: 20_000,
     });
   }
+  try {
+    await jsm.consumers.info(Streams.DeadLetter, DeadLetterIndexConsumer);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    await jsm.consumers.add(Streams.DeadLetter, {
+      durable_name: DeadLetterIndexConsumer,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: 30 * 1_000_000_000,
+      max_deliver: -1,
+      max_ack_pending: 20_000,
+    });
+  }
   const kvm = new Kvm(nc);
   const contracts = await kvm.create(Buckets.Contracts, { history: 64, replicas });
   const policies = await kvm.create(Buckets.Policies, { history: 64, replicas });
   const tokens = await kvm.create(Buckets.Tokens, { history: 8, replicas });
-  return { contracts, policies, tokens };
+  const deadLetterStates = await kvm.create(Buckets.DeadLetterStates, { history: 1, replicas });
+  const replayJobs = await kvm.create(Buckets.ReplayJobs, { history: 4, replicas });
+  return { contracts, policies, tokens, deadLetterStates, replayJobs };
 }
 
 function isNotFound(error: unknown): boolean {

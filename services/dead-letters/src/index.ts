@@ -1,0 +1,3 @@
+export * from './dead-letter-service';
+export * from './replay-runner';
+export * from './automatic-retry';

@@ -1,0 +1,93 @@
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import { deadLetterFromStream, type StoredDeadLetter } from '@plumbline/core';
+import {
+  DeadLetterIndexConsumer,
+  Streams,
+  type DeadLetterIndex,
+  type Logger,
+} from '@plumbline/platform';
+
+export interface DeadLetterIndexerOptions {
+  readonly js: JetStreamClient;
+  readonly index: DeadLetterIndex;
+  /** The business key of `data` under the current contract for `type` (hashed if sensitive). */
+  readonly businessKeyOf: (type: string, data: unknown) => string;
+  readonly logger: Logger;
+  readonly batchSize?: number;
+  readonly lingerMs?: number;
+}
+
+export interface DeadLetterIndexer {
+  indexed(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps the ClickHouse dead-letter index a projection of the DEADLETTER stream: pulls the
+ * durable `dead-letter-index` consumer, writes a batch of rows, then acks. A failed write naks
+ * the batch for redelivery; re-indexing a dead letter is harmless (the index keeps the latest
+ * state, and a new row carries the oldest possible one).
+ */
+export async function startDeadLetterIndexer(
+  options: DeadLetterIndexerOptions,
+): Promise<DeadLetterIndexer> {
+  const batchSize = options.batchSize ?? 500;
+  const lingerMs = options.lingerMs ?? 20;
+  const consumer = await options.js.consumers.get(Streams.DeadLetter, DeadLetterIndexConsumer);
+  const messages = await consumer.consume({ max_messages: batchSize * 2 });
+  const pending: JsMsg[] = [];
+  let indexed = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let chain: Promise<void> = Promise.resolve();
+
+  const flush = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (pending.length === 0) return;
+    const batch = pending.splice(0, batchSize);
+    chain = chain.then(() => write(batch));
+  };
+
+  async function write(batch: readonly JsMsg[]): Promise<void> {
+    try {
+      await options.index.put(
+        batch.map((message) => deadLetterFromStream(stored(message), options.businessKeyOf)),
+      );
+      for (const message of batch) message.ack();
+      indexed += batch.length;
+    } catch (error) {
+      options.logger.error({ err: error, size: batch.length }, 'dead-letter index write failed');
+      for (const message of batch) message.nak(2_000);
+    }
+  }
+
+  const loop = (async () => {
+    for await (const message of messages) {
+      pending.push(message);
+      if (pending.length >= batchSize) flush();
+      else timer ??= setTimeout(flush, lingerMs);
+    }
+  })();
+
+  return {
+    indexed: () => indexed,
+    async stop() {
+      messages.stop();
+      await loop;
+      flush();
+      await chain;
+    },
+  };
+}
+
+function stored(message: JsMsg): StoredDeadLetter {
+  const headers: Record<string, string> = {};
+  for (const [key, values] of message.headers ?? []) headers[key] = values.join(',');
+  return {
+    seq: message.seq,
+    subject: message.subject,
+    storedAt: new Date(Math.floor(Number(message.info.timestampNanos) / 1_000_000)).toISOString(),
+    headers,
+    body: message.data,
+  };
+}
