@@ -90,7 +90,9 @@ export async function openInfrastructure(
     credentials = { nkeySeed: readNatsSeed(config.natsNkeySeedFile).seed };
   }
   const nc = await connectNats(natsUrl, `plumbline-${hostname()}-${process.pid}`, credentials);
-  const buckets = await ensureTopology(nc, await jetstreamManager(nc));
+  const buckets = await ensureTopology(nc, await jetstreamManager(nc), {
+    deadLetterRetentionDays: config.deadLetterRetentionDays,
+  });
   const store = await openStore(config);
   logger.info({ transport: store.transport, database: store.database }, 'ClickHouse store ready');
   return {

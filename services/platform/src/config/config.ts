@@ -27,6 +27,8 @@ export interface PlumblineConfig {
   readonly policiesDir: string;
   /** Port of the local nats-server that `plumbline start` runs when NATS_URL is unset. */
   readonly natsPort: number;
+  /** How long the DEADLETTER stream keeps the original bytes; past it a dead letter expires. */
+  readonly deadLetterRetentionDays: number;
   /** How often open dead letters of transient causes are checked for an automatic retry. */
   readonly retrySweepMs: number;
   /** API requests per second allowed to one access token (burst: twice as many). */
@@ -106,6 +108,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     policiesDir: env.PLUMBLINE_POLICIES_DIR ?? 'policies',
     natsPort: integer('PLUMBLINE_NATS_PORT', 4222, 1, 65535),
     apiRatePerSecond: integer('PLUMBLINE_API_RATE', 50, 1, 100_000),
+    deadLetterRetentionDays: integer('PLUMBLINE_DLQ_RETENTION_DAYS', 30, 1, 3_650),
     retrySweepMs: integer('PLUMBLINE_RETRY_SWEEP_MS', 10_000, 100, 3_600_000),
   };
   if (problems.length > 0) {
