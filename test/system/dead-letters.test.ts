@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor, type DeadLetter, type ReplayJob } from '@plumbline/core';
 import { encode, ingestSubject, validEnvelope, type TestEnvelope } from '../support/envelopes';
@@ -503,5 +504,22 @@ describe('plumbline dlq (CLI)', () => {
     const missing = await cli('dlq', 'replay', '--id', seq);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--why/);
+  });
+});
+
+describe('expiry', () => {
+  it('once the stream no longer holds its bytes, an open dead letter is expired', async () => {
+    const envelope = validEnvelope('timesheet.approved');
+    const bad = { ...envelope, tenant: 'expiry-test', data: { ...envelope.data, hours: -4 } };
+    await plumbline.publish(ingestSubject(bad), encode(bad), `${bad.source}:${bad.id}`);
+    const [deadLetter] = await indexed('tenant=expiry-test', 1);
+    // Retention is days; purging the stream is what retention does to the oldest messages.
+    const jsm = await jetstreamManager(plumbline.infra.nc);
+    await jsm.streams.purge('DEADLETTER');
+    expect(await api.handle.deadLetters.expiry.sweep()).toBeGreaterThanOrEqual(1);
+    const after = await api.handle.deadLetters.service.get(deadLetter!.seq);
+    expect(after).toMatchObject({ state: 'expired' });
+    const detail = await api.request('GET', `/api/dead-letters/${deadLetter!.seq}`, support);
+    expect(detail).toMatchObject({ status: 404 });
   });
 });

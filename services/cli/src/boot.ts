@@ -14,8 +14,10 @@ import {
 import {
   DeadLetterService,
   startAutomaticRetry,
+  startExpirySweep,
   startReplayRunner,
   type AutomaticRetry,
+  type ExpirySweep,
   type ReplayRunner,
 } from '@plumbline/dead-letters';
 import { startGovernanceRuntime, type GovernanceRuntime } from '@plumbline/governance';
@@ -200,6 +202,7 @@ export interface DeadLetterHandle {
   readonly service: DeadLetterService;
   readonly runner: ReplayRunner;
   readonly retry: AutomaticRetry;
+  readonly expiry: ExpirySweep;
   stop(): Promise<void>;
 }
 
@@ -259,11 +262,18 @@ export async function openDeadLetters(
     intervalMs: infra.config.retrySweepMs,
     ...(options.retrySchedules === undefined ? {} : { schedules: options.retrySchedules }),
   });
+  const expiry = startExpirySweep({
+    index,
+    jsm: await jetstreamManager(infra.nc),
+    logger: infra.logger,
+  });
   return {
     service,
     runner,
     retry,
+    expiry,
     async stop() {
+      expiry.stop();
       retry.stop();
       await runner.stop();
       policies.stop();
