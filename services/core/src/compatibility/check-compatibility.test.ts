@@ -62,6 +62,26 @@ describe('checkCompatibility modes', () => {
     });
   });
 
+  it('FULL_TRANSITIVE needs both directions against every version, FULL only the latest', () => {
+    // Three versions: the first allowed up to 30 characters, the next two any length.
+    const first = { type: 'string', maxLength: 30 };
+    const second = { type: 'string' };
+    const third = { type: 'string', description: 'Free text.' };
+    const candidate = { type: 'string', description: 'Free text, any length.' };
+    expect(checkCompatibility([first, second, third], candidate, 'FULL').compatible).toBe(true);
+    const full = checkCompatibility([first, second, third], candidate, 'FULL_TRANSITIVE');
+    expect(full.compatible).toBe(false);
+    expect(full.changes.filter((change) => !change.compatible)).toEqual([
+      expect.objectContaining({ againstVersion: 1 }),
+    ]);
+    // Against the second and third versions alone it holds both ways.
+    expect(checkCompatibility([second, third], candidate, 'FULL_TRANSITIVE').compatible).toBe(true);
+    // BACKWARD_TRANSITIVE holds across all three: new readers read every older writer's data.
+    expect(
+      checkCompatibility([first, second, third], candidate, 'BACKWARD_TRANSITIVE').compatible,
+    ).toBe(true);
+  });
+
   it('FORWARD swaps the pair; FULL needs both directions; NONE accepts anything', () => {
     const narrow = { type: 'string', maxLength: 10 };
     const wide = { type: 'string', maxLength: 20 };
