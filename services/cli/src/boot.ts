@@ -237,6 +237,7 @@ export async function openDeadLetters(
   const index = new DeadLetterIndex(infra.store);
   const states = new DeadLetterStates(infra.buckets.deadLetterStates);
   const jobs = new ReplayJobStore(infra.buckets.replayJobs);
+  await jobs.open((error) => infra.logger.error({ err: error }, 'replay job watch failed'));
   const reader = new DeadLetterReader(infra.nc);
   const service = new DeadLetterService({
     index,
@@ -276,6 +277,7 @@ export async function openDeadLetters(
       expiry.stop();
       retry.stop();
       await runner.stop();
+      jobs.close();
       policies.stop();
     },
   };

@@ -213,7 +213,7 @@ export class DeadLetterService {
   }
 
   async jobs(limit: number): Promise<ReplayJob[]> {
-    return Promise.all((await this.#deps.jobs.list(limit)).map((job) => this.#withAccepted(job)));
+    return Promise.all(this.#deps.jobs.list(limit).map((job) => this.#withAccepted(job)));
   }
 
   async #withAccepted(job: ReplayJob): Promise<ReplayJob> {

@@ -59,9 +59,9 @@ export function startReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
   let working: Promise<void> = Promise.resolve();
 
   const tick = async () => {
-    for (const job of await options.jobs.list(1_000)) {
+    // Oldest first: jobs run in the order they were asked for.
+    for (const job of options.jobs.list(Number.MAX_SAFE_INTEGER, 'queued').reverse()) {
       if (stopped) return;
-      if (job.state !== 'queued') continue;
       let claimed: ReplayJob;
       try {
         claimed = await options.jobs.update(job.id, (current) =>

@@ -1,18 +1,42 @@
 import type { KV } from '@nats-io/kv';
 import { ErrorCode, PlumblineError, type ReplayJob } from '@plumbline/core';
+import { mirrorBucket, type KvMirror } from './kv-mirror';
 
 const key = (id: string) => `job.${id}`;
 
 /**
- * Replay jobs in KV, one key per job. Every change is a compare-and-set on the revision read, so
- * a cancel and the runner's progress never overwrite each other.
+ * Replay jobs in KV, one key per job, mirrored in memory by a watch (lists cost no round trip).
+ * Every change is a compare-and-set on the revision read, so a cancel and the runner's progress
+ * never overwrite each other.
  */
 export class ReplayJobStore {
+  readonly #jobs = new Map<string, ReplayJob>();
+  #mirror: KvMirror | undefined;
+
   constructor(private readonly kv: KV) {}
+
+  /** Starts the watch; resolves once every existing job is in memory. */
+  async open(onError: (error: unknown) => void): Promise<void> {
+    this.#mirror = await mirrorBucket(
+      this.kv,
+      (entry) => {
+        const id = entry.key.slice('job.'.length);
+        if (entry.operation === 'PUT') this.#jobs.set(id, entry.json<ReplayJob>());
+        else this.#jobs.delete(id);
+      },
+      onError,
+    );
+    await this.#mirror.ready;
+  }
+
+  close(): void {
+    this.#mirror?.stop();
+  }
 
   async create(job: ReplayJob): Promise<void> {
     try {
       await this.kv.create(key(job.id), JSON.stringify(job));
+      this.#jobs.set(job.id, job);
     } catch (error) {
       throw new PlumblineError(ErrorCode.Conflict, `replay job ${job.id} already exists`, {
         cause: error,
@@ -25,14 +49,12 @@ export class ReplayJobStore {
     return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<ReplayJob>();
   }
 
-  /** Newest first. */
-  async list(limit: number): Promise<ReplayJob[]> {
-    const jobs: ReplayJob[] = [];
-    for await (const name of await this.kv.keys('job.>')) {
-      const job = await this.get(name.slice('job.'.length));
-      if (job !== undefined) jobs.push(job);
-    }
-    return jobs.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
+  /** Newest first, from memory (see `open`). */
+  list(limit: number, state?: ReplayJob['state']): ReplayJob[] {
+    return [...this.#jobs.values()]
+      .filter((job) => state === undefined || job.state === state)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, limit);
   }
 
   /** Applies `change` with compare-and-set, retrying on a concurrent write. */
@@ -44,6 +66,7 @@ export class ReplayJobStore {
       const after = change(entry.json<ReplayJob>());
       try {
         await this.kv.update(key(id), JSON.stringify(after), entry.revision);
+        this.#jobs.set(id, after);
         return after;
       } catch {
         continue; // changed in between: read again

@@ -129,8 +129,18 @@ export async function ensureTopology(
   const contracts = await kvm.create(Buckets.Contracts, { history: 64, replicas });
   const policies = await kvm.create(Buckets.Policies, { history: 64, replicas });
   const tokens = await kvm.create(Buckets.Tokens, { history: 8, replicas });
-  const deadLetterStates = await kvm.create(Buckets.DeadLetterStates, { history: 1, replicas });
-  const replayJobs = await kvm.create(Buckets.ReplayJobs, { history: 4, replicas });
+  // Claims live as long as the dead letters they guard; finished jobs are kept as long too.
+  const retentionMs = ((options.deadLetterRetentionDays ?? 30) * day) / 1_000_000;
+  const deadLetterStates = await kvm.create(Buckets.DeadLetterStates, {
+    history: 1,
+    replicas,
+    ttl: retentionMs,
+  });
+  const replayJobs = await kvm.create(Buckets.ReplayJobs, {
+    history: 4,
+    replicas,
+    ttl: retentionMs,
+  });
   return { contracts, policies, tokens, deadLetterStates, replayJobs };
 }
 
