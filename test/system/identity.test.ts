@@ -407,6 +407,27 @@ describe('dead letters: tenants and sensitive fields', () => {
     expect(reveal.text).not.toContain(nationalId);
   });
 
+  it('the dead-letter index holds no sensitive value in clear', async () => {
+    const database = plumbline.infra.store.database;
+    const count = async () =>
+      Number(
+        (
+          await plumbline.infra.store.query<{ n: string }>(
+            `SELECT count() AS n FROM ${database}.dead_letters_v1 WHERE type = 'timesheet.approved'`,
+          )
+        )[0]?.n,
+      );
+    const deadline = Date.now() + 20_000;
+    while ((await count()) < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    const rows = await plumbline.infra.store.query<Record<string, unknown>>(
+      `SELECT * FROM ${database}.dead_letters_v1 WHERE type = 'timesheet.approved'`,
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(rows)).not.toContain(nationalId);
+    expect(JSON.stringify(rows)).not.toContain('87.5');
+  });
+
   it('lineage holds no sensitive value in clear, for the rejected and for an accepted envelope', async () => {
     const good = validEnvelope('timesheet.approved');
     const accepted = {
