@@ -79,6 +79,10 @@ const expectedMatrix: Record<string, readonly Role[] | 'public'> = {
   'GET /api/replay-jobs': ['admin', 'support'],
   'GET /api/replay-jobs/:id': ['admin', 'support'],
   'POST /api/replay-jobs/:id/cancel': ['admin', 'support'],
+  'GET /api/flows': allRoles,
+  'GET /api/flows/:flow/instances': allRoles,
+  'GET /api/kpis/business': allRoles,
+  'GET /api/kpis/integration': allRoles,
   'GET /api/audit': ['admin'],
 };
 
@@ -90,6 +94,7 @@ function concrete(path: string): string {
     .replace(':action{activate|deprecate|retire}', 'deprecate')
     .replace(':seq', '999999')
     .replace(':id', 'nosuchtoken00000')
+    .replace(':flow', 'change-order-billing')
     .replace(':key', encodeURIComponent('schema_violation|x.y|'));
 }
 

@@ -51,6 +51,12 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /api/replay-jobs/:id': needs(Permission.DeadLettersRead),
   'POST /api/replay-jobs/:id/cancel': needs(Permission.DeadLettersReplay),
 
+  // Tenants are applied in the service: a caller sees the instances and figures of their own.
+  'GET /api/flows': needs(Permission.DashboardsRead),
+  'GET /api/flows/:flow/instances': needs(Permission.DashboardsRead),
+  'GET /api/kpis/business': needs(Permission.DashboardsRead),
+  'GET /api/kpis/integration': needs(Permission.DashboardsRead),
+
   'GET /api/audit': needs(Permission.AuditRead),
 };
 

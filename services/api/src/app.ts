@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { ErrorCode, PlumblineError } from '@plumbline/core';
 import type { DeadLetterService } from '@plumbline/dead-letters';
 import type { Authenticator, IdentityService } from '@plumbline/identity';
+import type { InsightsService } from '@plumbline/insights';
 import type { AuditLog, DeadLetterReader, Logger } from '@plumbline/platform';
 import type { ContractRegistryService } from '@plumbline/registry';
 import type { AppEnv } from './app-env';
@@ -14,6 +15,7 @@ import { authRoutes } from './routes/auth';
 import { contractRoutes, registryConfigRoutes } from './routes/contracts';
 import { deadLetterRoutes, replayJobRoutes } from './routes/dead-letters';
 import { healthRoutes, type HealthProbes } from './routes/health';
+import { flowRoutes, kpiRoutes } from './routes/insights';
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -35,6 +37,8 @@ export interface AppDeps {
     /** Index, triage, resolve and replay (the detail route works without it). */
     readonly service?: DeadLetterService;
   };
+  /** Flows and KPIs for dashboards. */
+  readonly insights?: InsightsService;
 }
 
 /**
@@ -84,6 +88,8 @@ export function createApp(deps: AppDeps) {
     );
   if (deps.deadLetters?.service !== undefined)
     app.route('/api/replay-jobs', replayJobRoutes(deps.deadLetters.service));
+  if (deps.insights !== undefined)
+    app.route('/api/flows', flowRoutes(deps.insights)).route('/api/kpis', kpiRoutes(deps.insights));
   app.onError(onError(deps.logger));
   app.notFound(notFound);
   return app;

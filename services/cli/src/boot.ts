@@ -24,12 +24,16 @@ import { startGovernanceRuntime, type GovernanceRuntime } from '@plumbline/gover
 import { ContractRegistryService } from '@plumbline/registry';
 import { createApp, type HealthProbes } from '@plumbline/api';
 import { IdentityService } from '@plumbline/identity';
+import { InsightsService } from '@plumbline/insights';
 import {
   AuditLog,
   ContractStore,
   DeadLetterIndex,
   DeadLetterReader,
   DeadLetterStates,
+  InsightsStore,
+  governanceConsumerLag,
+  readInsightsPolicies,
   ReplayJobStore,
   PolicyStore,
   TokenStore,
@@ -291,7 +295,24 @@ export interface ApiHandle {
   stop(): Promise<void>;
 }
 
-/** The control API with everything behind it: registry, identity, audit, dead letters. */
+/**
+ * Flows and KPIs: definitions from `policies/flows/` and `policies/kpis.yaml` (read at start),
+ * the rollups in ClickHouse and the governance consumer's lag.
+ */
+export async function openInsights(
+  infra: Infrastructure,
+  options: { readonly now?: () => number } = {},
+): Promise<InsightsService> {
+  const { naming } = await readPolicyFiles(infra.config.policiesDir);
+  return InsightsService.open({
+    store: new InsightsStore(infra.store),
+    policies: await readInsightsPolicies(infra.config.policiesDir, naming),
+    consumerLag: governanceConsumerLag(infra.nc),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+}
+
+/** The control API with everything behind it: registry, identity, audit, dead letters, flows, KPIs. */
 export async function openApi(
   infra: Infrastructure,
   health: HealthProbes,
@@ -300,6 +321,7 @@ export async function openApi(
   const registry = await openRegistry(infra);
   const identity = await openIdentity(infra, registry.audit);
   const deadLetters = await openDeadLetters(infra, registry, options);
+  const insights = await openInsights(infra);
   const app = createApp({
     logger: infra.logger,
     health,
@@ -309,6 +331,7 @@ export async function openApi(
     audit: registry.audit,
     registry: { service: registry.service, config: () => registry.registry.config },
     deadLetters: { reader: new DeadLetterReader(infra.nc), service: deadLetters.service },
+    insights,
   });
   return {
     app,

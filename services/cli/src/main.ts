@@ -5,6 +5,7 @@ import { ApiError } from './api-client';
 import { authCommands } from './commands/auth';
 import { contractsCommand } from './commands/contracts';
 import { dlqCommand } from './commands/dlq';
+import { insightsCommands } from './commands/insights';
 import { checkFiles, natsAuth, syncSources } from './commands/gitops';
 import { start } from './commands/start';
 import { worker } from './commands/worker';
@@ -57,6 +58,7 @@ contracts
 program.addCommand(contracts);
 for (const command of authCommands(cliIo, process.env)) program.addCommand(command);
 program.addCommand(dlqCommand(cliIo, process.env));
+for (const command of insightsCommands(cliIo, process.env)) program.addCommand(command);
 // Usage errors exit 2 everywhere, subcommands included (settings are not inherited by addCommand).
 const usageExit = (command: Command): void => {
   command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));

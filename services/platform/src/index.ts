@@ -23,3 +23,6 @@ export * from './nats/dead-letter-reader';
 export * from './clickhouse/dead-letter-index';
 export * from './nats/dead-letter-states';
 export * from './nats/replay-job-store';
+export * from './clickhouse/insights-store';
+export * from './files/insights-policy-files';
+export * from './nats/consumer-lag';

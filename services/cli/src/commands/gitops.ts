@@ -4,6 +4,7 @@ import {
   credentialsDir,
   natsAuthorization,
   readContractFiles,
+  readInsightsPolicies,
   readPolicyFiles,
   type PlumblineConfig,
 } from '@plumbline/platform';
@@ -33,9 +34,10 @@ export async function checkFiles(
   out: (line: string) => void,
 ): Promise<void> {
   const contracts = await readContractFiles(join(config.schemasDir, 'contracts'));
-  await readPolicyFiles(config.policiesDir);
+  const { naming } = await readPolicyFiles(config.policiesDir);
+  const { flows, kpis } = await readInsightsPolicies(config.policiesDir, naming);
   out(
-    `ok: ${contracts.versions.length} contract versions, ${contracts.subjects.length} subjects, policies valid`,
+    `ok: ${contracts.versions.length} contract versions, ${contracts.subjects.length} subjects, policies valid (${flows.length} flows, ${kpis.business.length} KPIs)`,
   );
 }
 

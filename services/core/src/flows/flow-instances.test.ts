@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowDefinition } from './flow-definition';
 import {
+  deriveFlowInstance,
   deriveFlowInstances,
   flowFactOf,
+  summarizeFlowStep,
   type FlowFact,
   type FlowInstance,
   type FlowLineageRow,
@@ -466,5 +468,79 @@ describe('flowFactOf', () => {
     expect(first({ status: 'for_review' })).toBeUndefined();
     // Later steps are not filtered: they belong to whatever instance their value names.
     expect(flowFactOf(conditional, row({ tracked_str: {} }))).toBeDefined();
+  });
+});
+
+describe('deriveFlowInstance', () => {
+  it('derives from step summaries exactly what deriveFlowInstances derives from the facts', () => {
+    const facts = [
+      fact(approved, t0, { envelopeKey: 'odoo:CO-1' }),
+      fact(approved, t0 + minute, { envelopeKey: 'odoo:CO-1' }), // a repeat
+      rejected(commitment, t0 + hour, 'costctl:SC-1'),
+      fact(commitment, t0 + 3 * hour, { envelopeKey: 'costctl:SC-1' }), // replayed, late
+      fact(billing, t0 + 4 * hour, { outcome: 'delayed', reason: 'rate_limited' }),
+    ];
+    for (const at of [t0 + hour, t0 + 5 * hour, t0 + 20 * hour]) {
+      const [expected] = deriveFlowInstances(flow, facts, at);
+      const summaries = flow.steps.map((step) =>
+        summarizeFlowStep(
+          facts
+            .filter((f) => f.type === step.type)
+            .filter(
+              (f, index, all) =>
+                all.findIndex((o) => o.envelopeKey === f.envelopeKey && o.outcome === f.outcome) ===
+                index,
+            )
+            .sort((a, b) => a.time - b.time),
+        ),
+      );
+      expect(deriveFlowInstance(flow, 'acme-us', 'co-1', summaries, at)).toEqual(expected);
+    }
+  });
+
+  it('summarizes a step: first and last seen, first acceptance, distinct envelopes, last rejection', () => {
+    expect(summarizeFlowStep([])).toBeUndefined();
+    expect(
+      summarizeFlowStep([
+        fact(commitment, t0, { outcome: 'delayed', reason: 'rate_limited', envelopeKey: 'a' }),
+        rejected(commitment, t0 + minute, 'b'),
+        fact(commitment, t0 + 2 * minute, { envelopeKey: 'a' }),
+        fact(commitment, t0 + 3 * minute, { envelopeKey: 'c' }),
+        { ...rejected(commitment, t0 + 4 * minute, 'd', 'ownership_violation'), deadLetterSeq: 42 },
+      ]),
+    ).toEqual({
+      firstSeenAt: t0,
+      lastSeenAt: t0 + 4 * minute,
+      firstAcceptedAt: t0 + 2 * minute,
+      firstAcceptedKey: 'a',
+      accepted: 2,
+      rejected: 2,
+      lastRejection: {
+        envelopeKey: 'd',
+        reason: 'ownership_violation',
+        at: t0 + 4 * minute,
+        seq: 42,
+      },
+    });
+  });
+
+  it('names the dead letter by its DEADLETTER sequence when lineage has it', () => {
+    const dead = flowFactOf(flow, {
+      type: commitment,
+      outcome: 'rejected',
+      reason: 'schema_violation',
+      envelope_key: 'costctl:SC-9',
+      tenant: 'acme-us',
+      correlation_id: 'co-9',
+      business_key: '',
+      tracked_str: {},
+      event_time: t0,
+      received_at: t0,
+      output_stream: 'DEADLETTER',
+      output_seq: 77,
+    });
+    expect(dead?.deadLetterSeq).toBe(77);
+    const instance = only([fact(approved, t0, { correlation: 'co-9' }), dead!], t0 + minute);
+    expect(instance.deadLetter).toMatchObject({ envelopeKey: 'costctl:SC-9', seq: 77 });
   });
 });

@@ -16,9 +16,11 @@ export interface FlowFact {
   readonly envelopeKey: string;
   /** Milliseconds since the epoch, on the flow's clock. */
   readonly time: number;
+  /** For a rejected message: its DEADLETTER stream sequence, when known. */
+  readonly deadLetterSeq?: number;
 }
 
-/** The lineage columns {@link flowFactOf} reads. */
+/** The lineage columns {@link flowFactOf} reads (the output columns only for dead letters). */
 export type FlowLineageRow = Pick<
   LineageRow,
   | 'type'
@@ -31,7 +33,8 @@ export type FlowLineageRow = Pick<
   | 'tracked_str'
   | 'event_time'
   | 'received_at'
->;
+> &
+  Partial<Pick<LineageRow, 'output_stream' | 'output_seq'>>;
 
 /**
  * The flow fact of a lineage row, or `undefined` when the row is not part of the flow: its type
@@ -59,6 +62,9 @@ export function flowFactOf(flow: FlowDefinition, row: FlowLineageRow): FlowFact 
     reason: row.reason,
     envelopeKey: row.envelope_key,
     time: flow.clock === 'event' ? row.event_time : row.received_at,
+    ...(row.outcome === 'rejected' && row.output_stream === 'DEADLETTER' && row.output_seq
+      ? { deadLetterSeq: row.output_seq }
+      : {}),
   };
 }
 
@@ -103,6 +109,33 @@ export interface FlowDeadLetter {
   readonly envelopeKey: string;
   readonly reason: string;
   readonly at: number;
+  /** Its DEADLETTER stream sequence (`GET /api/dead-letters/:seq`), when known. */
+  readonly seq: number | undefined;
+}
+
+/**
+ * What the flow tracker needs to know of one step of one instance: a summary of the step's facts
+ * (see {@link summarizeFlowStep}). A rollup can keep it without keeping every fact.
+ */
+export interface FlowStepSummary {
+  /** First and last fact of the step, whatever its outcome. */
+  readonly firstSeenAt: number;
+  readonly lastSeenAt: number;
+  /** First acceptance and its envelope key; `undefined` when never accepted. */
+  readonly firstAcceptedAt: number | undefined;
+  readonly firstAcceptedKey: string | undefined;
+  /** Distinct envelopes accepted and rejected. */
+  readonly accepted: number;
+  readonly rejected: number;
+  /** The latest rejection; `undefined` when never rejected. */
+  readonly lastRejection:
+    | {
+        readonly envelopeKey: string;
+        readonly reason: string;
+        readonly at: number;
+        readonly seq: number | undefined;
+      }
+    | undefined;
 }
 
 /** A deadline that passed with its step missing; kept after the step arrived late. */
@@ -212,9 +245,17 @@ export function deriveFlowInstances(
     }
     group.facts.push(fact);
   }
-  const instances = [...groups.values()].map((group) =>
-    deriveInstance(flow, group.tenant, group.correlation, group.facts, stepOf, now),
-  );
+  const instances = [...groups.values()].map((group) => {
+    const byStep = flow.steps.map(() => [] as FlowFact[]);
+    for (const fact of group.facts) byStep[stepOf.get(fact.type) ?? 0]?.push(fact);
+    return deriveFlowInstance(
+      flow,
+      group.tenant,
+      group.correlation,
+      byStep.map(summarizeFlowStep),
+      now,
+    );
+  });
   return instances.sort(
     (a, b) =>
       a.startedAt - b.startedAt ||
@@ -223,58 +264,90 @@ export function deriveFlowInstances(
   );
 }
 
-function deriveInstance(
+/**
+ * The summary of one step's facts, in time order and without repeats (as
+ * {@link deriveFlowInstances} passes them); `undefined` when there are none.
+ */
+export function summarizeFlowStep(ordered: readonly FlowFact[]): FlowStepSummary | undefined {
+  const first = ordered[0];
+  const last = ordered.at(-1);
+  if (first === undefined || last === undefined) return undefined;
+  const accepted = ordered.filter((fact) => fact.outcome === 'accepted');
+  const rejected = ordered.filter((fact) => fact.outcome === 'rejected');
+  const firstAccepted = accepted[0];
+  const lastRejected = rejected.at(-1);
+  return {
+    firstSeenAt: first.time,
+    lastSeenAt: last.time,
+    firstAcceptedAt: firstAccepted?.time,
+    firstAcceptedKey: firstAccepted?.envelopeKey,
+    accepted: new Set(accepted.map((fact) => fact.envelopeKey)).size,
+    rejected: new Set(rejected.map((fact) => fact.envelopeKey)).size,
+    lastRejection:
+      lastRejected === undefined
+        ? undefined
+        : {
+            envelopeKey: lastRejected.envelopeKey,
+            reason: lastRejected.reason,
+            at: lastRejected.time,
+            seq: lastRejected.deadLetterSeq,
+          },
+  };
+}
+
+/**
+ * One instance from the summaries of its steps (`summaries[i]` for step i, `undefined` when the
+ * step has no fact), at `now`. {@link deriveFlowInstances} is this applied to each (tenant,
+ * correlation value) of the facts; a rollup that keeps the summaries derives the same instance.
+ * At least one step must have a summary.
+ */
+export function deriveFlowInstance(
   flow: FlowDefinition,
   tenant: string,
   correlation: string,
-  ordered: readonly FlowFact[],
-  stepOf: ReadonlyMap<string, number>,
+  summaries: readonly (FlowStepSummary | undefined)[],
   now: number,
 ): FlowInstance {
-  // `ordered` is in time order and without repeats: the first acceptance of a step wins.
-  const byStep = flow.steps.map(() => [] as FlowFact[]);
-  for (const fact of ordered) byStep[stepOf.get(fact.type) ?? 0]?.push(fact);
-  const startStep = byStep.findIndex((stepFacts) => stepFacts.length > 0);
-  const startedAt = ordered[0]?.time ?? now;
-  const updatedAt = ordered.at(-1)?.time ?? now;
+  const startStep = summaries.findIndex((summary) => summary !== undefined);
+  const present = summaries.filter((summary) => summary !== undefined);
+  const startedAt = present.length > 0 ? Math.min(...present.map((s) => s.firstSeenAt)) : now;
+  const updatedAt = present.length > 0 ? Math.max(...present.map((s) => s.lastSeenAt)) : now;
 
   const progress: FlowStepProgress[] = [];
   for (const step of flow.steps) {
-    const stepFacts = byStep[step.index] ?? [];
-    const accepted = stepFacts.filter((fact) => fact.outcome === 'accepted');
-    const rejected = stepFacts.filter((fact) => fact.outcome === 'rejected');
-    const firstAccepted = accepted[0];
-    const lastRejected = rejected.at(-1);
+    const summary = summaries[step.index];
     const previous = progress[step.index - 1];
+    const rejection = summary?.lastRejection;
     const status: FlowStepStatus =
       step.index < startStep
         ? 'not_observed'
-        : firstAccepted !== undefined
+        : summary?.firstAcceptedAt !== undefined
           ? 'done'
-          : lastRejected !== undefined
+          : rejection !== undefined
             ? 'failed'
             : 'pending';
     progress.push({
       index: step.index,
       type: step.type,
       status,
-      firstSeenAt: stepFacts[0]?.time,
-      doneAt: firstAccepted?.time,
+      firstSeenAt: summary?.firstSeenAt,
+      doneAt: summary?.firstAcceptedAt,
       dueAt:
         step.index > startStep && step.slaMs !== undefined && previous?.doneAt !== undefined
           ? previous.doneAt + step.slaMs
           : undefined,
-      accepted: new Set(accepted.map((fact) => fact.envelopeKey)).size,
-      rejected: new Set(rejected.map((fact) => fact.envelopeKey)).size,
-      envelopeKey: firstAccepted?.envelopeKey,
+      accepted: summary?.accepted ?? 0,
+      rejected: summary?.rejected ?? 0,
+      envelopeKey: summary?.firstAcceptedKey,
       deadLetter:
-        status === 'failed' && lastRejected !== undefined
+        status === 'failed' && rejection !== undefined
           ? {
               step: step.index,
               type: step.type,
-              envelopeKey: lastRejected.envelopeKey,
-              reason: lastRejected.reason,
-              at: lastRejected.time,
+              envelopeKey: rejection.envelopeKey,
+              reason: rejection.reason,
+              at: rejection.at,
+              seq: rejection.seq,
             }
           : undefined,
     });

@@ -5,3 +5,7 @@ export * from './flow-instances';
 export * from './kpi-definition';
 export * from './parse-kpi-policy';
 export * from './source-freshness';
+export * from './flow-instance-cursor';
+export * from './insights-window';
+export * from './integration-figures';
+export * from './kpi-query';

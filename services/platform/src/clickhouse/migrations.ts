@@ -1,4 +1,5 @@
 import type { ClickHouseStore } from './clickhouse-store';
+import { insightsRollupStatements } from './insights-rollups';
 
 /**
  * Numbered, idempotent migrations. Table names carry a version (`lineage_v1`): a change that
@@ -116,6 +117,12 @@ export const migrations: readonly Migration[] = [
       ENGINE = ReplacingMergeTree(changed_at)
       ORDER BY problem_key`,
     ],
+  },
+  {
+    id: 3,
+    name: 'flow and KPI rollups',
+    // Long: materialized views and their tables, each explained in insights-rollups.ts.
+    statements: insightsRollupStatements,
   },
 ];
 

@@ -1,0 +1,201 @@
+/**
+ * Migration 3: the rollups behind flows and KPIs, kept current by materialized views over
+ * `lineage_v1`, so that every flow and KPI query reads thousands of pre-aggregated rows instead of
+ * millions of lineage rows (figures in the README, `npm run bench:insights`).
+ *
+ * Counting each message once. `lineage_v1` gets a row per decision, and one message can be
+ * decided more than once: a rate-limited message is first `delayed`, then decided; a worker that
+ * wrote lineage but lost its ack decides the redelivered message again. Lineage itself only
+ * converges (ReplacingMergeTree), so the rollups cannot simply count rows. They count the *first
+ * decision* (accepted or rejected) of each INGEST message, a message being (received_at,
+ * envelope_key): received_at is the INGEST timestamp, the same on every delivery.
+ *
+ * - `lineage_decisions_mv_v1` copies every lineage row into the Null table
+ *   `lineage_decisions_v1` with `first_decision`: a decision at delivery 1 is always the first;
+ *   a decision at a later delivery is the first unless `message_decisions_v1` already holds its
+ *   message (looked up only for the rows of the insert with delivery > 1, by primary key).
+ * - `message_decisions_v1` remembers decided messages for 7 days after they were written (TTL):
+ *   far longer than a redelivery waits (ack wait 30 s; delays and retries take seconds).
+ *   It is filled from the Null table, i.e. after the lookup of the same insert, never before.
+ * - Everything downstream reads the Null table.
+ *
+ * What the rollups therefore count: business figures count envelopes by their first decision;
+ * a replayed dead letter (lineage `replay_of`) is a new message that, when decided, also takes
+ * back (-1) the rejection it replaces, so a replayed timesheet moves from rejected to accepted
+ * like `lineage_v1 FINAL` shows it. Integration figures count every message's first decision,
+ * replays included (each was decided). Not recognised: a connector that re-publishes an envelope
+ * as a new message after INGEST's duplicate window (2 minutes) is counted again, where
+ * `lineage_v1 FINAL` keeps one row; and a message redelivered more than 7 days after its first
+ * decision. Flows need none of this: their rollup keeps minima, maxima and distinct envelope
+ * keys, which repeats do not change.
+ *
+ * Existing lineage is backfilled from `lineage_v1 FINAL` (one row per envelope, each its first
+ * decision) when the migration runs; for an empty store that is a no-op.
+ */
+
+const decided = `outcome IN ('accepted', 'rejected')`;
+
+export const insightsRollupStatements: readonly string[] = [
+  // Tracked string properties the business rollup keeps as dimensions: the declared `dimensions`
+  // and currency properties of policies/kpis.yaml, written at start by the insights service
+  // (`InsightsStore.keepDimensions`). One added later applies to lineage written after it.
+  `CREATE TABLE IF NOT EXISTS {db}.kpi_dimensions_v1 (
+    property String,
+    added_at DateTime64(3, 'UTC') DEFAULT now64(3)
+  )
+  ENGINE = ReplacingMergeTree(added_at)
+  ORDER BY property
+  COMMENT 'Tracked string properties kept as dimensions in kpi_daily_v1'`,
+  `INSERT INTO {db}.kpi_dimensions_v1 (property) VALUES ('project_ref'), ('cost_code'), ('currency')`,
+
+  `CREATE TABLE IF NOT EXISTS {db}.lineage_decisions_v1 (
+    envelope_key String,
+    source LowCardinality(String),
+    type LowCardinality(String),
+    outcome LowCardinality(String),
+    reason LowCardinality(String),
+    tracked_num Map(LowCardinality(String), Float64),
+    tracked_str Map(LowCardinality(String), String),
+    correlation_id String,
+    tenant LowCardinality(String),
+    region LowCardinality(String),
+    event_time DateTime64(3, 'UTC'),
+    received_at DateTime64(3, 'UTC'),
+    decided_at DateTime64(3, 'UTC'),
+    latency_ms UInt32,
+    delivery UInt16,
+    output_seq UInt64,
+    replay_of String,
+    first_decision Bool
+  )
+  ENGINE = Null
+  COMMENT 'Lineage rows as they are written, with first_decision; feeds the rollups, stores nothing'`,
+
+  `CREATE TABLE IF NOT EXISTS {db}.message_decisions_v1 (
+    received_at DateTime64(3, 'UTC'),
+    envelope_key String,
+    written_at DateTime DEFAULT now()
+  )
+  ENGINE = MergeTree
+  ORDER BY (received_at, envelope_key)
+  TTL written_at + INTERVAL 7 DAY
+  SETTINGS index_granularity = 1024
+  COMMENT 'Messages already decided (7 days): a later decision of one is a repeat, not counted again'`,
+
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.lineage_decisions_mv_v1 TO {db}.lineage_decisions_v1 AS
+  SELECT envelope_key, source, type, outcome, reason, tracked_num, tracked_str, correlation_id,
+    tenant, region, event_time, received_at, decided_at, latency_ms, delivery, output_seq, replay_of,
+    ${decided} AND (delivery <= 1 OR (received_at, envelope_key) NOT IN (
+      SELECT received_at, envelope_key FROM {db}.message_decisions_v1
+      WHERE (received_at, envelope_key) IN (
+        SELECT received_at, envelope_key FROM {db}.lineage_v1 WHERE delivery > 1
+      )
+    )) AS first_decision
+  FROM {db}.lineage_v1`,
+
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.message_decisions_mv_v1 TO {db}.message_decisions_v1 AS
+  SELECT received_at, envelope_key FROM {db}.lineage_decisions_v1 WHERE ${decided}`,
+
+  // Business figures per day of the event (envelope time), with the tracked dimensions.
+  `CREATE TABLE IF NOT EXISTS {db}.kpi_daily_v1 (
+    type LowCardinality(String),
+    outcome LowCardinality(String),
+    day Date,
+    tenant LowCardinality(String),
+    region LowCardinality(String),
+    source LowCardinality(String),
+    dimensions Map(LowCardinality(String), String),
+    envelopes SimpleAggregateFunction(sum, Int64),
+    sums SimpleAggregateFunction(sumMap, Map(String, Float64)),
+    counts SimpleAggregateFunction(sumMap, Map(String, UInt64))
+  )
+  ENGINE = AggregatingMergeTree
+  PARTITION BY toYYYYMM(day)
+  ORDER BY (type, outcome, day, tenant, region, source, dimensions)
+  COMMENT 'Envelopes, sums and counts of tracked numbers per type, outcome, event day and dimension'`,
+
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.kpi_daily_mv_v1 TO {db}.kpi_daily_v1 AS
+  WITH (SELECT groupArray(property) FROM {db}.kpi_dimensions_v1) AS kept
+  SELECT type,
+    if(sign > 0, outcome, 'rejected') AS outcome,
+    toDate(event_time) AS day,
+    tenant, region, source,
+    if(sign > 0, mapFilter((key, value) -> has(kept, key), tracked_str),
+      CAST(map(), 'Map(LowCardinality(String), String)')) AS dimensions,
+    sum(toInt64(sign)) AS envelopes,
+    sumMap(if(sign > 0, CAST(tracked_num, 'Map(String, Float64)'), CAST(map(), 'Map(String, Float64)'))) AS sums,
+    sumMap(if(sign > 0, CAST(mapApply((key, value) -> (key, 1), tracked_num), 'Map(String, UInt64)'),
+      CAST(map(), 'Map(String, UInt64)'))) AS counts
+  FROM {db}.lineage_decisions_v1
+  ARRAY JOIN if(replay_of != '' AND first_decision, [1, -1], [1]) AS sign
+  WHERE first_decision OR (outcome = 'delayed' AND delivery <= 1)
+  GROUP BY type, outcome, day, tenant, region, source, dimensions`,
+
+  // Integration figures per hour received: first decisions, delays, latency, last message.
+  `CREATE TABLE IF NOT EXISTS {db}.integration_hourly_v1 (
+    hour DateTime('UTC'),
+    source LowCardinality(String),
+    type LowCardinality(String),
+    outcome LowCardinality(String),
+    messages SimpleAggregateFunction(sum, UInt64),
+    latency AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), UInt32),
+    latency_max SimpleAggregateFunction(max, UInt32),
+    last_received SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+  )
+  ENGINE = AggregatingMergeTree
+  PARTITION BY toYYYYMM(hour)
+  ORDER BY (hour, source, type, outcome)
+  COMMENT 'First decisions (and delays) per hour received, source, type and outcome, with latency'`,
+
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.integration_hourly_mv_v1 TO {db}.integration_hourly_v1 AS
+  SELECT toStartOfHour(received_at) AS hour, source, type, outcome,
+    count() AS messages,
+    quantilesTDigestState(0.5, 0.95, 0.99)(latency_ms) AS latency,
+    max(latency_ms) AS latency_max,
+    max(received_at) AS last_received
+  FROM {db}.lineage_decisions_v1
+  WHERE first_decision OR outcome = 'delayed'
+  GROUP BY hour, source, type, outcome`,
+
+  // Flow steps per type, day received, tenant and correlation id: what a flow instance needs.
+  `CREATE TABLE IF NOT EXISTS {db}.flow_steps_v1 (
+    type LowCardinality(String),
+    day Date,
+    tenant LowCardinality(String),
+    correlation_id String,
+    first_seen SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+    last_seen SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    first_accepted SimpleAggregateFunction(min, Nullable(DateTime64(3, 'UTC'))),
+    last_rejected SimpleAggregateFunction(max, Nullable(DateTime64(3, 'UTC'))),
+    accepted AggregateFunction(uniqExactIf, String, UInt8),
+    rejected AggregateFunction(uniqExactIf, String, UInt8),
+    first_accepted_key AggregateFunction(argMinIf, String, DateTime64(3, 'UTC'), UInt8),
+    last_dead_letter AggregateFunction(argMaxIf, Tuple(String, String, UInt64), DateTime64(3, 'UTC'), UInt8)
+  )
+  ENGINE = AggregatingMergeTree
+  PARTITION BY toYYYYMM(day)
+  ORDER BY (type, day, tenant, correlation_id)
+  COMMENT 'Per step type, day received, tenant and correlation id: first/last seen, first accepted, last dead letter'`,
+
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.flow_steps_mv_v1 TO {db}.flow_steps_v1 AS
+  SELECT type, toDate(received_at) AS day, tenant, correlation_id,
+    min(received_at) AS first_seen,
+    max(received_at) AS last_seen,
+    min(if(outcome = 'accepted', received_at, NULL)) AS first_accepted,
+    max(if(outcome = 'rejected', received_at, NULL)) AS last_rejected,
+    uniqExactIfState(envelope_key, outcome = 'accepted') AS accepted,
+    uniqExactIfState(envelope_key, outcome = 'rejected') AS rejected,
+    argMinIfState(envelope_key, received_at, outcome = 'accepted') AS first_accepted_key,
+    argMaxIfState((envelope_key, reason, output_seq), received_at, outcome = 'rejected') AS last_dead_letter
+  FROM {db}.lineage_decisions_v1
+  WHERE correlation_id != ''
+  GROUP BY type, day, tenant, correlation_id`,
+
+  // Backfill what lineage already holds (one row per envelope).
+  `INSERT INTO {db}.lineage_decisions_v1
+  SELECT envelope_key, source, type, outcome, reason, tracked_num, tracked_str, correlation_id,
+    tenant, region, event_time, received_at, decided_at, latency_ms, delivery, output_seq,
+    '' AS replay_of,
+    ${decided} AS first_decision
+  FROM {db}.lineage_v1 FINAL`,
+];

@@ -1,0 +1,357 @@
+/**
+ * The flow and KPI rollups against the pure definitions, on a real chDB: random lineage (steps
+ * missing, late, dead-lettered, replayed, repeated, delayed) goes in the way workers write it;
+ * instance states and step summaries read from the rollup must equal `deriveFlowInstances` over
+ * the same rows, and business and integration figures must equal what `lineage_v1 FINAL` says.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  deriveFlowInstance,
+  deriveFlowInstances,
+  flowFactOf,
+  type BusinessKpi,
+  type FlowDefinition,
+  type FlowInstance,
+} from '@plumbline/core';
+import { openChdbStore } from './chdb-store';
+import type { ClickHouseStore } from './clickhouse-store';
+import { InsightsStore } from './insights-store';
+import { migrate } from './migrations';
+
+const minute = 60_000;
+const hour = 60 * minute;
+const t0 = Date.parse('2026-05-04T08:00:00Z');
+const now = t0 + 30 * hour;
+const window = { from: t0, to: t0 + 24 * hour };
+
+const flow: FlowDefinition = {
+  id: 'orders',
+  title: 'Orders',
+  description: '',
+  owner: 'Test',
+  sla: '10h',
+  slaMs: 10 * hour,
+  clock: 'received',
+  startsWhen: {},
+  steps: ['order.placed', 'order.packed', 'order.shipped'].map((type, index) => ({
+    index,
+    type,
+    title: type,
+    sla: index === 0 ? undefined : '3h',
+    slaMs: index === 0 ? undefined : 3 * hour,
+    correlation: { by: 'correlation_id' as const },
+  })),
+};
+
+/** A lineage row as the worker writes it (the columns the rollups read). */
+interface Row {
+  envelope_key: string;
+  source: string;
+  type: string;
+  outcome: 'accepted' | 'rejected' | 'delayed';
+  reason: string;
+  tracked_num: Record<string, number>;
+  tracked_str: Record<string, string>;
+  correlation_id: string;
+  business_key: string;
+  tenant: string;
+  region: string;
+  event_time: number;
+  received_at: number;
+  decided_at: number;
+  latency_ms: number;
+  delivery: number;
+  output_stream: string;
+  output_seq: number;
+  replay_of: string;
+}
+
+function randoms(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+}
+
+let store: ClickHouseStore;
+let insights: InsightsStore;
+let dir: string;
+/** Inserted in two waves: first deliveries, then what comes after (redeliveries, replays). */
+const first: Row[] = [];
+const later: Row[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'plumbline-insights-'));
+  store = openChdbStore(dir, 'plumbline');
+  await migrate(store);
+  insights = new InsightsStore(store);
+
+  const random = randoms(7);
+  let seq = 0;
+  const row = (type: string, correlation: string, tenant: string, at: number): Row => {
+    seq += 1;
+    return {
+      envelope_key: `shop:${seq}`,
+      source: 'shop',
+      type,
+      outcome: 'accepted',
+      reason: '',
+      tracked_num: { amount: Math.round(random() * 10_000) / 100 },
+      tracked_str: { currency: tenant === 'eu' ? 'EUR' : 'USD', project_ref: `P-${seq % 3}` },
+      correlation_id: correlation,
+      business_key: `K-${seq}`,
+      tenant,
+      region: tenant,
+      event_time: at - 1_000,
+      received_at: at,
+      decided_at: at + 20,
+      latency_ms: 20 + Math.floor(random() * 200),
+      delivery: 1,
+      output_stream: 'GOVERNED',
+      output_seq: seq,
+      replay_of: '',
+    };
+  };
+  const rejected = (r: Row): Row => ({
+    ...r,
+    outcome: 'rejected',
+    reason: 'schema_violation',
+    tracked_num: {},
+    tracked_str: {},
+    business_key: '',
+    output_stream: 'DEADLETTER',
+  });
+
+  for (let i = 0; i < 300; i += 1) {
+    const tenant = random() < 0.5 ? 'eu' : 'us';
+    const correlation = `c-${i}`;
+    // Some instances start before the window (left out), some after now's reach.
+    let at = t0 - 4 * hour + Math.floor(random() * 30 * hour);
+    for (const step of flow.steps) {
+      const roll = random();
+      if (step.index > 0 && roll < 0.15) break; // never sent
+      const base = row(step.type, correlation, tenant, at);
+      if (roll < 0.25) {
+        first.push(rejected(base));
+        if (random() < 0.4)
+          // replayed later and accepted: a new message, the same envelope
+          later.push({
+            ...base,
+            received_at: at + 2 * hour,
+            event_time: base.event_time,
+            decided_at: at + 2 * hour + 20,
+            output_seq: base.output_seq + 100_000,
+            replay_of: `dlq:${base.output_seq}`,
+          });
+      } else if (roll < 0.35) {
+        // delayed by a rate limit, decided at the second delivery
+        first.push({
+          ...base,
+          outcome: 'delayed',
+          reason: 'rate_limited',
+          tracked_num: {},
+          tracked_str: {},
+          output_stream: '',
+          output_seq: 0,
+        });
+        later.push({ ...base, delivery: 2, decided_at: base.decided_at + 500 });
+      } else {
+        first.push(base);
+        if (random() < 0.1)
+          // decided again after a lost ack
+          later.push({ ...base, delivery: 2, decided_at: base.decided_at + 30_000 });
+        if (step.index === 0 && random() < 0.3)
+          // a second message of the same step (two timesheets)
+          first.push(row(step.type, correlation, tenant, at + minute));
+      }
+      at += Math.floor(random() * 5 * hour);
+    }
+  }
+  await store.insert(`${store.database}.lineage_v1`, first);
+  await store.insert(`${store.database}.lineage_v1`, later);
+}, 60_000);
+
+afterAll(async () => {
+  await store?.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+const all = () => [...first, ...later];
+
+function expectedInstances(): FlowInstance[] {
+  const facts = all().flatMap((row) => {
+    const fact = flowFactOf(flow, row);
+    return fact === undefined ? [] : [fact];
+  });
+  return deriveFlowInstances(flow, facts, now).filter(
+    (instance) => instance.startedAt >= window.from && instance.startedAt < window.to,
+  );
+}
+
+describe('flow rollup', () => {
+  it('counts instances per state as deriveFlowInstances does', async () => {
+    const instances = expectedInstances();
+    const count = (state: string) => instances.filter((i) => i.state === state).length;
+    expect(instances.length).toBeGreaterThan(100);
+    expect(await insights.flowStateCounts(flow, window, now, 'all')).toEqual({
+      in_progress: count('in_progress'),
+      breached: count('breached'),
+      failed: count('failed'),
+      completed: count('completed'),
+      completedLate: instances.filter((i) => i.state === 'completed' && i.breached).length,
+    });
+    for (const state of ['in_progress', 'breached', 'failed', 'completed'])
+      expect(count(state), state).toBeGreaterThan(0);
+  });
+
+  it('pages every instance once and derives each exactly as from the lineage rows', async () => {
+    const expected = new Map(
+      expectedInstances().map((instance) => [
+        `${instance.tenant}|${instance.correlation}`,
+        instance,
+      ]),
+    );
+    const seen: FlowInstance[] = [];
+    let after: { startedAt: number; tenant: string; correlation: string } | undefined;
+    for (;;) {
+      const heads = await insights.flowInstanceHeads(flow, window, now, 'all', {
+        limit: 40,
+        ...(after === undefined ? {} : { after }),
+      });
+      if (heads.length === 0) break;
+      const summaries = await insights.flowStepSummaries(flow, window, heads);
+      for (const [index, summary] of summaries.entries()) {
+        const instance = deriveFlowInstance(
+          flow,
+          summary.tenant,
+          summary.correlation,
+          summary.steps,
+          now,
+        );
+        expect(instance.state).toBe(heads[index]?.state);
+        seen.push(instance);
+      }
+      const last = heads.at(-1)!;
+      after = { startedAt: last.startedAt, tenant: last.tenant, correlation: last.correlation };
+    }
+    expect(seen).toHaveLength(expected.size);
+    for (const instance of seen)
+      expect(instance).toEqual(expected.get(`${instance.tenant}|${instance.correlation}`));
+    const starts = seen.map((instance) => instance.startedAt);
+    expect(starts).toEqual([...starts].sort((a, b) => b - a));
+  });
+
+  it("keeps to a caller's tenants", async () => {
+    const counts = await insights.flowStateCounts(flow, window, now, ['eu']);
+    const eu = expectedInstances().filter((instance) => instance.tenant === 'eu');
+    expect(counts.in_progress + counts.breached + counts.failed + counts.completed).toBe(eu.length);
+  });
+});
+
+describe('KPI rollups', () => {
+  /** lineage_v1 FINAL: the latest decision of each envelope. */
+  const final = () => {
+    const latest = new Map<string, Row>();
+    for (const row of all()) {
+      const current = latest.get(row.envelope_key);
+      if (current === undefined || row.decided_at > current.decided_at)
+        latest.set(row.envelope_key, row);
+    }
+    return [...latest.values()];
+  };
+  const kpi = (overrides: Partial<BusinessKpi>): BusinessKpi => ({
+    id: 'k',
+    title: 'k',
+    description: '',
+    type: 'order.placed',
+    aggregation: 'sum',
+    property: 'amount',
+    unit: 'currency',
+    currencyProperty: 'currency',
+    outcome: 'accepted',
+    groupBy: [],
+    periods: ['hour', 'day', 'week', 'month'],
+    ...overrides,
+  });
+  const wide = { from: t0 - 10 * hour, to: t0 + 48 * hour };
+
+  it('sums accepted envelopes per tenant and currency as lineage FINAL does', async () => {
+    const rows = await insights.businessFigures(
+      kpi({}),
+      { period: undefined, dimensions: [{ kind: 'column', name: 'tenant' }] },
+      wide,
+      'all',
+    );
+    const expected = new Map<string, { sum: number; envelopes: number }>();
+    for (const row of final())
+      if (row.type === 'order.placed' && row.outcome === 'accepted') {
+        const key = `${row.tenant}|${row.tracked_str.currency}`;
+        const entry = expected.get(key) ?? { sum: 0, envelopes: 0 };
+        expected.set(key, {
+          sum: entry.sum + (row.tracked_num.amount ?? 0),
+          envelopes: entry.envelopes + 1,
+        });
+      }
+    expect(rows).toHaveLength(expected.size);
+    for (const row of rows) {
+      const entry = expected.get(`${row.group[0]}|${row.currency}`);
+      expect(row.envelopes).toBe(entry?.envelopes);
+      expect(row.sum).toBeCloseTo(entry?.sum ?? NaN, 6);
+    }
+  });
+
+  it('counts dead letters that were not replayed since, per day and tenant, as lineage FINAL does', async () => {
+    const rows = await insights.businessFigures(
+      kpi({
+        aggregation: 'count',
+        property: undefined,
+        unit: 'orders',
+        currencyProperty: undefined,
+        outcome: 'rejected',
+      }),
+      { period: 'day', dimensions: [{ kind: 'column', name: 'tenant' }] },
+      wide,
+      'all',
+    );
+    const expected = new Map<string, number>();
+    for (const row of final())
+      if (row.type === 'order.placed' && row.outcome === 'rejected') {
+        const key = `${new Date(row.event_time).toISOString().slice(0, 10)}|${row.tenant}`;
+        expected.set(key, (expected.get(key) ?? 0) + 1);
+      }
+    expect(expected.size).toBeGreaterThan(2);
+    expect(
+      new Map(
+        rows.map((row) => [
+          `${new Date(row.period ?? 0).toISOString().slice(0, 10)}|${row.group[0]}`,
+          row.envelopes,
+        ]),
+      ),
+    ).toEqual(expected);
+  });
+
+  it('counts the first decision of every message once in the integration figures', async () => {
+    const firstDecision = new Map<string, Row>();
+    const delays = all().filter((row) => row.outcome === 'delayed').length;
+    for (const row of [...first, ...later]) {
+      if (row.outcome === 'delayed') continue;
+      const message = `${row.received_at}|${row.envelope_key}`;
+      if (!firstDecision.has(message)) firstDecision.set(message, row);
+    }
+    const decisions = [...firstDecision.values()];
+    const [totals] = (await insights.integrationFigures(wide)).filter(
+      (r) => r.source === undefined,
+    );
+    expect(totals).toMatchObject({
+      accepted: decisions.filter((row) => row.outcome === 'accepted').length,
+      rejected: decisions.filter((row) => row.outcome === 'rejected').length,
+      delayed: delays,
+    });
+    const latencies = decisions.map((row) => row.latency_ms).sort((a, b) => a - b);
+    expect(totals?.latencyMs?.max).toBe(latencies.at(-1));
+  });
+});

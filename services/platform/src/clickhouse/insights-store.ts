@@ -1,0 +1,541 @@
+import {
+  floorDay,
+  floorHour,
+  type BusinessKpi,
+  type FlowDefinition,
+  type FlowInstancePosition,
+  type FlowLineageRow,
+  type FlowState,
+  type FlowStepSummary,
+  type KpiDimension,
+  type KpiPeriod,
+  type SourceActivity,
+  type TimeWindow,
+} from '@plumbline/core';
+import type { ClickHouseStore, QueryParams } from './clickhouse-store';
+
+/**
+ * The reads behind flows and KPIs, over the rollups of migration 3 (`insights-rollups.ts`): thin
+ * SQL, no policy logic. Instance states are computed in SQL only where a page or a count needs
+ * them over many instances; `deriveFlowInstance` (core) makes the instances shown from the step
+ * summaries read here, and the system tests check that both agree.
+ */
+
+/** The tenants a caller may see: a list, or every tenant. */
+export type TenantScope = readonly string[] | 'all';
+
+/**
+ * Whether `flow_steps_v1` can answer for a flow: its steps correlate by the envelope correlation
+ * id, it runs on the received clock and starts on any first step. The shipped flows do; any other
+ * flow is derived from lineage directly (`flowLineage`), which is exact but reads every row of its
+ * step types in the window.
+ */
+export function isRolledUp(flow: FlowDefinition): boolean {
+  return (
+    flow.clock === 'received' &&
+    Object.keys(flow.startsWhen).length === 0 &&
+    flow.steps.every((step) => step.correlation.by === 'correlation_id')
+  );
+}
+
+/**
+ * How far before the window the rows of a flow are read: an instance whose first step came up to
+ * the flow's SLA before `from` is recognised as started before the window (and left out).
+ */
+export function flowLookbackMs(flow: FlowDefinition): number {
+  return flow.slaMs;
+}
+
+export interface FlowStateCounts {
+  readonly in_progress: number;
+  readonly breached: number;
+  readonly failed: number;
+  readonly completed: number;
+  /** Completed with a deadline missed on the way. */
+  readonly completedLate: number;
+}
+
+export interface FlowInstanceHead {
+  readonly tenant: string;
+  readonly correlation: string;
+  readonly startedAt: number;
+  readonly state: FlowState;
+}
+
+export interface FlowInstanceSteps {
+  readonly tenant: string;
+  readonly correlation: string;
+  /** Per step index; `undefined` where the step has no message. */
+  readonly steps: readonly (FlowStepSummary | undefined)[];
+}
+
+/** One figure of a business KPI: a period (or the whole window), a group, a currency. */
+export interface BusinessFigureRow {
+  /** Start of the bucket (ms), `undefined` for the whole window. */
+  readonly period: number | undefined;
+  /** Values of the dimensions asked, in order. */
+  readonly group: readonly string[];
+  /** For money: the currency; else `undefined`. */
+  readonly currency: string | undefined;
+  readonly envelopes: number;
+  readonly sum: number;
+  readonly count: number;
+}
+
+export interface IntegrationRow {
+  /** `undefined` for the totals over every source. */
+  readonly source: string | undefined;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly delayed: number;
+  /** Over first decisions (delays excluded); `undefined` when nothing was decided. */
+  readonly latencyMs:
+    | { readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number }
+    | undefined;
+}
+
+const toNumber = (value: unknown): number => Number(value);
+const toOptional = (value: unknown): number | undefined =>
+  value === null || value === undefined ? undefined : Number(value);
+
+const outcomesOf = (kpi: BusinessKpi): string[] =>
+  kpi.outcome === 'any' ? ['accepted', 'rejected'] : [kpi.outcome];
+
+export class InsightsStore {
+  readonly #db: string;
+
+  constructor(private readonly store: ClickHouseStore) {
+    this.#db = store.database;
+  }
+
+  /** Makes the business rollup keep these tracked properties from now on (idempotent). */
+  async keepDimensions(properties: readonly string[]): Promise<void> {
+    const kept = await this.store.query<{ property: string }>(
+      `SELECT DISTINCT property FROM ${this.#db}.kpi_dimensions_v1`,
+    );
+    const has = new Set(kept.map((row) => row.property));
+    await this.store.insert(
+      `${this.#db}.kpi_dimensions_v1`,
+      properties.filter((property) => !has.has(property)).map((property) => ({ property })),
+    );
+  }
+
+  // ---- flows ----------------------------------------------------------------------------
+
+  /** Instances of a rolled-up flow started in the window, per state at `now`. */
+  async flowStateCounts(
+    flow: FlowDefinition,
+    window: TimeWindow,
+    now: number,
+    tenants: TenantScope,
+  ): Promise<FlowStateCounts> {
+    const rows = await this.store.query<{ state: FlowState; instances: string; late: string }>(
+      `SELECT state, count() AS instances, countIf(late) AS late
+       FROM (${this.#instancesSql(flow, false)})
+       GROUP BY state`,
+      this.#instanceParams(flow, window, now, tenants),
+    );
+    const count = (state: FlowState) =>
+      toNumber(rows.find((r) => r.state === state)?.instances ?? 0);
+    return {
+      in_progress: count('in_progress'),
+      breached: count('breached'),
+      failed: count('failed'),
+      completed: count('completed'),
+      completedLate: toNumber(rows.find((r) => r.state === 'completed')?.late ?? 0),
+    };
+  }
+
+  /**
+   * A page of a rolled-up flow's instances started in the window, newest start first, then by
+   * tenant and correlation value; after `after` when given.
+   */
+  async flowInstanceHeads(
+    flow: FlowDefinition,
+    window: TimeWindow,
+    now: number,
+    tenants: TenantScope,
+    page: {
+      readonly state?: FlowState;
+      readonly after?: FlowInstancePosition;
+      readonly limit: number;
+    },
+  ): Promise<FlowInstanceHead[]> {
+    const rows = await this.store.query<{
+      tenant: string;
+      correlation: string;
+      started: string;
+      state: FlowState;
+    }>(
+      `SELECT tenant, correlation, started, state
+       FROM (${this.#instancesSql(flow, true)})
+       WHERE ({state:String} = '' OR state = {state:String})
+         AND ({first:Bool} OR started < {after_started:Int64}
+           OR (started = {after_started:Int64} AND (tenant, correlation) > ({after_tenant:String}, {after_correlation:String})))
+       ORDER BY started DESC, tenant, correlation
+       LIMIT {limit:UInt32}`,
+      {
+        ...this.#instanceParams(flow, window, now, tenants),
+        state: page.state ?? '',
+        first: page.after === undefined,
+        after_started: page.after?.startedAt ?? 0,
+        after_tenant: page.after?.tenant ?? '',
+        after_correlation: page.after?.correlation ?? '',
+        limit: page.limit,
+      },
+    );
+    return rows.map((row) => ({
+      tenant: row.tenant,
+      correlation: row.correlation,
+      startedAt: toNumber(row.started),
+      state: row.state,
+    }));
+  }
+
+  /** The step summaries of the given instances of a rolled-up flow, as the rollup keeps them. */
+  async flowStepSummaries(
+    flow: FlowDefinition,
+    window: TimeWindow,
+    instances: readonly { readonly tenant: string; readonly correlation: string }[],
+  ): Promise<FlowInstanceSteps[]> {
+    if (instances.length === 0) return [];
+    const rows = await this.store.query<{
+      type: string;
+      tenant: string;
+      correlation: string;
+      first_seen: string;
+      last_seen: string;
+      first_accepted: string | null;
+      first_accepted_key: string;
+      accepted: string;
+      rejected: string;
+      last_rejected: string | null;
+      dead_letter: [string, string, string];
+    }>(
+      `SELECT type, tenant, correlation_id AS correlation,
+         toUnixTimestamp64Milli(min(first_seen)) AS first_seen,
+         toUnixTimestamp64Milli(max(last_seen)) AS last_seen,
+         toUnixTimestamp64Milli(min(first_accepted)) AS first_accepted,
+         argMinIfMerge(first_accepted_key) AS first_accepted_key,
+         uniqExactIfMerge(accepted) AS accepted,
+         uniqExactIfMerge(rejected) AS rejected,
+         toUnixTimestamp64Milli(max(last_rejected)) AS last_rejected,
+         argMaxIfMerge(last_dead_letter) AS dead_letter
+       FROM ${this.#db}.flow_steps_v1
+       WHERE type IN {types:Array(String)} AND day >= {since:Date}
+         AND correlation_id IN {correlations:Array(String)}
+       GROUP BY type, tenant, correlation_id`,
+      {
+        types: flow.steps.map((step) => step.type),
+        since: isoDay(floorDay(window.from - flowLookbackMs(flow))),
+        correlations: [...new Set(instances.map((instance) => instance.correlation))],
+      },
+    );
+    const stepOf = new Map(flow.steps.map((step) => [step.type, step.index]));
+    return instances.map((instance) => {
+      const steps: (FlowStepSummary | undefined)[] = flow.steps.map(() => undefined);
+      for (const row of rows) {
+        if (row.tenant !== instance.tenant || row.correlation !== instance.correlation) continue;
+        const index = stepOf.get(row.type);
+        if (index === undefined) continue;
+        const [deadKey, deadReason, deadSeq] = row.dead_letter;
+        const lastRejected = toOptional(row.last_rejected);
+        steps[index] = {
+          firstSeenAt: toNumber(row.first_seen),
+          lastSeenAt: toNumber(row.last_seen),
+          firstAcceptedAt: toOptional(row.first_accepted),
+          firstAcceptedKey:
+            row.first_accepted === null || row.first_accepted_key === ''
+              ? undefined
+              : row.first_accepted_key,
+          accepted: toNumber(row.accepted),
+          rejected: toNumber(row.rejected),
+          lastRejection:
+            lastRejected === undefined
+              ? undefined
+              : {
+                  envelopeKey: deadKey,
+                  reason: deadReason,
+                  at: lastRejected,
+                  seq: toNumber(deadSeq) > 0 ? toNumber(deadSeq) : undefined,
+                },
+        };
+      }
+      return { tenant: instance.tenant, correlation: instance.correlation, steps };
+    });
+  }
+
+  /**
+   * Lineage rows of a flow that is not rolled up, from the lookback before the window on, for
+   * `deriveFlowInstances` (core). At most `maxRows`; more is reported as `undefined`.
+   */
+  async flowLineage(
+    flow: FlowDefinition,
+    window: TimeWindow,
+    tenants: TenantScope,
+    maxRows: number,
+  ): Promise<FlowLineageRow[] | undefined> {
+    const clock = flow.clock === 'event' ? 'event_time' : 'received_at';
+    const rows = await this.store.query<Record<string, unknown>>(
+      `SELECT type, outcome, reason, envelope_key, tenant, correlation_id, business_key, tracked_str,
+         toUnixTimestamp64Milli(event_time) AS event_time,
+         toUnixTimestamp64Milli(received_at) AS received_at, output_stream, output_seq
+       FROM ${this.#db}.lineage_v1
+       WHERE type IN {types:Array(String)} AND ${clock} >= fromUnixTimestamp64Milli({since:Int64})
+         AND ({all:Bool} OR tenant IN {tenants:Array(String)})
+       LIMIT {limit:UInt32}`,
+      {
+        types: flow.steps.map((step) => step.type),
+        since: window.from - flowLookbackMs(flow),
+        ...tenantParams(tenants),
+        limit: maxRows + 1,
+      },
+    );
+    if (rows.length > maxRows) return undefined;
+    return rows.map((row) => ({
+      type: String(row.type),
+      outcome: row.outcome as FlowLineageRow['outcome'],
+      reason: String(row.reason),
+      envelope_key: String(row.envelope_key),
+      tenant: String(row.tenant),
+      correlation_id: String(row.correlation_id),
+      business_key: String(row.business_key),
+      tracked_str: row.tracked_str as Record<string, string>,
+      event_time: toNumber(row.event_time),
+      received_at: toNumber(row.received_at),
+      output_stream: String(row.output_stream),
+      output_seq: toNumber(row.output_seq),
+    }));
+  }
+
+  /**
+   * The state of each instance of a rolled-up flow started in [from, to), at `now`: the same
+   * rules as `deriveFlowInstance` (core), over the first step seen, when each step was first
+   * accepted and whether it was rejected. Reads the flow's step types from the lookback before the
+   * window on. Instances are grouped by a 64-bit hash of (tenant, correlation id): grouping by the
+   * strings costs twice as much, and two instances sharing a hash among a million is a one in ten
+   * million chance.
+   */
+  #instancesSql(flow: FlowDefinition, withNames: boolean): string {
+    // Unrolled per step (array lambdas are several times slower here); 0 stands for "never".
+    const positions = flow.steps.map((step) => step.index + 1);
+    const later = positions.filter((i) => i > 1);
+    const done = (i: number) => `d${i}`;
+    const due = (i: number) => `due${i}`;
+    const any = (terms: string[]) => (terms.length === 0 ? 'false' : `(${terms.join(' OR ')})`);
+    return `
+      SELECT ${withNames ? 'instance_tenant AS tenant, instance_correlation AS correlation, ' : ''}started,
+        ${positions.map((i) => `(start > ${i} OR ${done(i)} > 0)`).join(' AND ')} AS completed,
+        ${any(positions.map((i) => `(start <= ${i} AND ${done(i)} = 0 AND r${i})`))} AS failed,
+        ${later
+          .map(
+            (i) =>
+              `if(start < ${i} AND ${done(i - 1)} > 0 AND {sla${i}:Int64} > 0, ${done(i - 1)} + {sla${i}:Int64}, 0) AS ${due(i)}`,
+          )
+          .join(',\n        ')},
+        greatest(${positions.map((i) => `if(start <= ${i}, ${done(i)}, 0)`).join(', ')}) AS last_done,
+        started + {flow_sla:Int64} AS flow_due,
+        ${any([
+          ...later.map((i) => `(${due(i)} > 0 AND ${done(i)} = 0 AND {now:Int64} > ${due(i)})`),
+          `(NOT completed AND {now:Int64} > flow_due)`,
+        ])} AS open_breach,
+        completed AND ${any([
+          'last_done > flow_due',
+          ...later.map((i) => `(${due(i)} > 0 AND ${done(i)} > ${due(i)})`),
+        ])} AS late,
+        multiIf(completed, 'completed', failed, 'failed', open_breach, 'breached', 'in_progress') AS state
+      FROM (
+        SELECT cityHash64(tenant, correlation_id) AS instance,
+          ${withNames ? 'any(tenant) AS instance_tenant, any(correlation_id) AS instance_correlation,' : ''}
+          min(indexOf({types:Array(String)}, type)) AS start,
+          ${positions
+            .map(
+              (i) =>
+                `minIf(toUnixTimestamp64Milli(assumeNotNull(first_accepted)), type = {type${i}:String} AND isNotNull(first_accepted)) AS ${done(i)},
+          maxIf(isNotNull(last_rejected), type = {type${i}:String}) AS r${i}`,
+            )
+            .join(',\n          ')},
+          toUnixTimestamp64Milli(min(first_seen)) AS started
+        FROM ${this.#db}.flow_steps_v1
+        WHERE type IN {types:Array(String)} AND day >= {since:Date}
+          AND ({all:Bool} OR tenant IN {tenants:Array(String)})
+        GROUP BY instance
+        HAVING started >= {from:Int64} AND started < {to:Int64}
+      )`;
+  }
+
+  #instanceParams(
+    flow: FlowDefinition,
+    window: TimeWindow,
+    now: number,
+    tenants: TenantScope,
+  ): QueryParams {
+    const steps: Record<string, unknown> = {};
+    for (const step of flow.steps) {
+      steps[`type${step.index + 1}`] = step.type;
+      steps[`sla${step.index + 1}`] = step.slaMs ?? 0;
+    }
+    return {
+      ...steps,
+      types: flow.steps.map((step) => step.type),
+      flow_sla: flow.slaMs,
+      now,
+      from: window.from,
+      to: window.to,
+      since: isoDay(floorDay(window.from - flowLookbackMs(flow))),
+      ...tenantParams(tenants),
+    };
+  }
+
+  // ---- business KPIs ----------------------------------------------------------------------
+
+  /**
+   * A business KPI's figures in the window: per period bucket (or for the whole window), per value
+   * of the dimensions asked, per currency for money. Buckets are whole UTC event days (weeks start
+   * on Monday): those that start in [floor(from), to).
+   */
+  async businessFigures(
+    kpi: BusinessKpi,
+    plan: {
+      readonly period: Exclude<KpiPeriod, 'hour'> | undefined;
+      readonly dimensions: readonly KpiDimension[];
+    },
+    window: TimeWindow,
+    tenants: TenantScope,
+  ): Promise<BusinessFigureRow[]> {
+    const periodSql = {
+      day: `toUnixTimestamp(toDateTime(day, 'UTC')) * 1000`,
+      week: `toUnixTimestamp(toDateTime(toMonday(day), 'UTC')) * 1000`,
+      month: `toUnixTimestamp(toDateTime(toStartOfMonth(day), 'UTC')) * 1000`,
+    } as const;
+    const params: Record<string, unknown> = {
+      type: kpi.type,
+      outcomes: outcomesOf(kpi),
+      property: kpi.property ?? '',
+      currency: kpi.currencyProperty ?? '',
+      first: isoDay(floorDay(window.from)),
+      last: isoDay(floorDay(window.to - 1)),
+      ...tenantParams(tenants),
+    };
+    const groups = plan.dimensions.map((dimension, index) => {
+      if (dimension.kind === 'column') return `toString(${dimension.name}) AS d${index}`;
+      params[`dimension${index}`] = dimension.property;
+      return `dimensions[{dimension${index}:String}] AS d${index}`;
+    });
+    const money = kpi.currencyProperty !== undefined;
+    const selected = [
+      ...(plan.period === undefined ? [] : [`${periodSql[plan.period]} AS period`]),
+      ...groups,
+      ...(money ? ['dimensions[{currency:String}] AS currency'] : []),
+    ];
+    const keys = [
+      ...(plan.period === undefined ? [] : ['period']),
+      ...groups.map((_, index) => `d${index}`),
+      ...(money ? ['currency'] : []),
+    ];
+    const rows = await this.store.query<Record<string, unknown>>(
+      `SELECT ${[...selected, 'sum(envelopes) AS envelopes', 'sum(sums[{property:String}]) AS total', 'sum(counts[{property:String}]) AS carrying'].join(', ')}
+       FROM ${this.#db}.kpi_daily_v1
+       WHERE type = {type:String} AND outcome IN {outcomes:Array(String)}
+         AND day BETWEEN {first:Date} AND {last:Date}
+         AND ({all:Bool} OR tenant IN {tenants:Array(String)})
+       ${keys.length > 0 ? `GROUP BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}` : ''}`,
+      params,
+    );
+    return rows
+      .map((row) => ({
+        period: plan.period === undefined ? undefined : toNumber(row.period),
+        group: plan.dimensions.map((_, index) => String(row[`d${index}`])),
+        currency: money ? String(row.currency) : undefined,
+        envelopes: toNumber(row.envelopes),
+        sum: toNumber(row.total),
+        count: toNumber(row.carrying),
+      }))
+      .filter((row) => row.envelopes !== 0 || row.count !== 0);
+  }
+
+  // ---- integration KPIs -------------------------------------------------------------------
+
+  /**
+   * First decisions, delays and latency per source and in total, over the whole hours that start
+   * in [floor(from), to).
+   */
+  async integrationFigures(window: TimeWindow): Promise<IntegrationRow[]> {
+    const rows = await this.store.query<{
+      source: string;
+      total: number;
+      accepted: string;
+      rejected: string;
+      delayed: string;
+      latency: number[];
+      latency_max: number;
+    }>(
+      `SELECT source, grouping(source) AS total,
+         sumIf(messages, outcome = 'accepted') AS accepted,
+         sumIf(messages, outcome = 'rejected') AS rejected,
+         sumIf(messages, outcome = 'delayed') AS delayed,
+         quantilesTDigestMergeIf(0.5, 0.95, 0.99)(latency, outcome != 'delayed') AS latency,
+         maxIf(latency_max, outcome != 'delayed') AS latency_max
+       FROM ${this.#db}.integration_hourly_v1
+       WHERE hour BETWEEN toDateTime({first:UInt32}, 'UTC') AND toDateTime({last:UInt32}, 'UTC')
+       GROUP BY GROUPING SETS ((source), ())
+       ORDER BY total, source`,
+      { first: floorHour(window.from) / 1000, last: floorHour(window.to - 1) / 1000 },
+    );
+    return rows.map((row) => {
+      const accepted = toNumber(row.accepted);
+      const rejected = toNumber(row.rejected);
+      const [p50 = 0, p95 = 0, p99 = 0] = row.latency;
+      return {
+        source: Number(row.total) === 1 ? undefined : row.source,
+        accepted,
+        rejected,
+        delayed: toNumber(row.delayed),
+        latencyMs:
+          accepted + rejected === 0
+            ? undefined
+            : {
+                p50: Math.round(p50),
+                p95: Math.round(p95),
+                p99: Math.round(p99),
+                max: toNumber(row.latency_max),
+              },
+      };
+    });
+  }
+
+  /** When each source last sent each type, ever (every hour of the integration rollup). */
+  async sourceActivity(): Promise<SourceActivity[]> {
+    const rows = await this.store.query<{ source: string; type: string; last: string }>(
+      `SELECT source, type, toUnixTimestamp64Milli(max(last_received)) AS last
+       FROM ${this.#db}.integration_hourly_v1 GROUP BY source, type ORDER BY source, type`,
+    );
+    return rows.map((row) => ({
+      source: row.source,
+      type: row.type,
+      lastReceivedAt: toNumber(row.last),
+    }));
+  }
+
+  /**
+   * Dead letters still open (the dead-letter index), and when the oldest was dead-lettered. Every
+   * row of a dead letter has its `dead_lettered_at`, so all its versions share a partition and
+   * FINAL may work partition by partition (twice as fast over a year of dead letters).
+   */
+  async openDeadLetters(): Promise<{ open: number; oldestAt: number | undefined }> {
+    const [row] = await this.store.query<{ open: string; oldest: string | null }>(
+      `SELECT count() AS open, toUnixTimestamp64Milli(minOrNull(dead_lettered_at)) AS oldest
+       FROM ${this.#db}.dead_letters_v1 FINAL WHERE state = 'open'
+       SETTINGS do_not_merge_across_partitions_select_final = 1`,
+    );
+    return { open: toNumber(row?.open ?? 0), oldestAt: toOptional(row?.oldest) };
+  }
+}
+
+function tenantParams(tenants: TenantScope): { all: boolean; tenants: readonly string[] } {
+  return tenants === 'all' ? { all: true, tenants: [] } : { all: false, tenants };
+}
+
+function isoDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
