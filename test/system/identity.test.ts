@@ -4,10 +4,7 @@
  * (OWASP API1 broken object-level authorisation), mass assignment (API3/API6), resource limits
  * (API4), broken authentication (API2), and sensitive fields kept out of reach and out of storage.
  */
-import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   issueToken,
@@ -17,8 +14,8 @@ import {
   type Role,
 } from '@plumbline/core';
 import { bootstrapTokenName } from '@plumbline/identity';
+import { runCli } from '../support/cli';
 import { encode, ingestSubject, validEnvelope } from '../support/envelopes';
-import { repoRoot } from '../support/repo';
 import { startTestApi, type TestApi } from '../support/test-api';
 import { startTestPlumbline, type TestPlumbline } from '../support/test-plumbline';
 
@@ -154,7 +151,8 @@ describe('tokens', () => {
     const issued = created.body.token as string;
     expect(issued).toMatch(/^plbs_[a-z0-9]{16}_[A-Za-z0-9_-]{43}$/);
     const id = (created.body.view as { id: string }).id;
-    const secret = issued.split('_').at(-1)!;
+    // plb?_<16-char id>_<secret>: the secret is base64url and may itself hold '_'.
+    const secret = issued.slice('plbs_'.length + 16 + 1);
 
     const stored = await plumbline.infra.buckets.tokens.get(`token.${id}`);
     expect(stored?.string()).not.toContain(secret);
@@ -558,26 +556,8 @@ function earlyAnswer(
 }
 
 describe('plumbline auth and audit (CLI)', () => {
-  const run = promisify(execFile);
-  const cli = async (bearer: string | undefined, ...args: string[]) => {
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      PLUMBLINE_API_URL: api.baseUrl,
-    };
-    delete env.PLUMBLINE_TOKEN;
-    if (bearer !== undefined) env.PLUMBLINE_TOKEN = bearer;
-    try {
-      const { stdout, stderr } = await run(
-        process.execPath,
-        ['--import', 'tsx', join(repoRoot(), 'services/cli/src/main.ts'), ...args],
-        { cwd: repoRoot(), env },
-      );
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  };
+  const cli = (bearer: string | undefined, ...args: string[]) =>
+    runCli({ PLUMBLINE_API_URL: api.baseUrl, PLUMBLINE_TOKEN: bearer }, ...args);
 
   it('creates, lists, uses and revokes a token; the audit shows both changes', async () => {
     const created = await cli(
@@ -601,7 +581,7 @@ describe('plumbline auth and audit (CLI)', () => {
     expect(whoami.stdout).toMatch(/^reporting \(service, viewer\)/);
     const listed = await cli(token.admin, 'auth', 'list', '--state', 'active');
     expect(listed.stdout).toMatch(new RegExp(`${id}\\s+active\\s+service\\s+viewer\\s+reporting`));
-    expect(listed.stdout).not.toContain(issued.split('_')[2]!);
+    expect(listed.stdout).not.toContain(issued.slice('plbs_'.length + 16 + 1));
 
     const revoked = await cli(token.admin, 'auth', 'revoke', id, '--reason', 'report retired');
     expect(revoked.stdout).toMatch(/revoked/);
