@@ -4,16 +4,15 @@
  * lineage, a bulk replay of 10,000 at a capped rate with exact counts and no duplicates, a
  * cancelled job that stops, resolution, and automatic retries of a transient cause.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor, type DeadLetter, type ReplayJob } from '@plumbline/core';
 import { encode, ingestSubject, validEnvelope, type TestEnvelope } from '../support/envelopes';
-import { repoRoot } from '../support/repo';
+import { runCli } from '../support/cli';
+import { eventually } from '../support/eventually';
 import { startTestApi, type TestApi } from '../support/test-api';
 import { startTestPlumbline, type TestPlumbline } from '../support/test-plumbline';
 
@@ -34,20 +33,6 @@ afterAll(async () => {
   await api?.stop();
   await plumbline?.stop();
 });
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const indexed = (query: string, count: number) =>
   eventually(`${count} dead letters where ${query}`, async () => {
@@ -428,23 +413,8 @@ describe('automatic retry', () => {
 });
 
 describe('plumbline dlq (CLI)', () => {
-  const run = promisify(execFile);
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(
-        process.execPath,
-        ['--import', 'tsx', join(repoRoot(), 'services/cli/src/main.ts'), ...args],
-        {
-          cwd: repoRoot(),
-          env: { ...process.env, PLUMBLINE_API_URL: api.baseUrl, PLUMBLINE_TOKEN: support },
-        },
-      );
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  };
+  const cli = (...args: string[]) =>
+    runCli({ PLUMBLINE_API_URL: api.baseUrl, PLUMBLINE_TOKEN: support }, ...args);
 
   it('lists, groups, shows, dry-runs, replays with a patch file, and follows the job', async () => {
     const envelope = validEnvelope('work_order.completed');

@@ -8,13 +8,13 @@
  * count every message once, rate-limit delays included, with latency, freshness, open dead
  * letters and the consumer's lag; and `plumbline flows` / `plumbline kpis` show the same.
  */
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode, ingestSubject, validEnvelope, type TestEnvelope } from '../support/envelopes';
+import { runCli } from '../support/cli';
+import { eventually } from '../support/eventually';
 import { repoRoot } from '../support/repo';
 import { startTestApi, type TestApi } from '../support/test-api';
 import { startTestPlumbline, type TestPlumbline } from '../support/test-plumbline';
@@ -102,20 +102,6 @@ async function decided(): Promise<void> {
     { keys },
     30_000,
   );
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const get = async <T>(path: string, bearer = token.viewer): Promise<T> => {
@@ -575,24 +561,8 @@ describe('KPIs', () => {
 });
 
 describe('plumbline flows and kpis (CLI)', () => {
-  const cli = async (...args: string[]) => {
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      PLUMBLINE_API_URL: api.baseUrl,
-      PLUMBLINE_TOKEN: token.viewer,
-    };
-    try {
-      const { stdout, stderr } = await promisify(execFile)(
-        process.execPath,
-        ['--import', 'tsx', join(repoRoot(), 'services/cli/src/main.ts'), ...args],
-        { cwd: repoRoot(), env },
-      );
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  };
+  const cli = (...args: string[]) =>
+    runCli({ PLUMBLINE_API_URL: api.baseUrl, PLUMBLINE_TOKEN: token.viewer }, ...args);
 
   it('lists flows and failed instances, and prints KPIs as the API has them', async () => {
     const flows = await cli('flows');

@@ -2,20 +2,18 @@
  * The contract registry for API owners, end to end: the HTTP API and the CLI against real NATS
  * KV and chDB, with two governance workers picking up every change without a restart.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistryHandle } from '@plumbline/cli';
 import { contractUri, type JsonSchema } from '@plumbline/core';
+import { runCli } from '../support/cli';
 import { encode, ingestSubject, validEnvelope } from '../support/envelopes';
 import { repoRoot } from '../support/repo';
 import { startTestApi, type TestApi } from '../support/test-api';
 import { startTestPlumbline, type TestPlumbline } from '../support/test-plumbline';
 
-const run = promisify(execFile);
 let plumbline: TestPlumbline;
 let testApi: TestApi;
 let registry: RegistryHandle;
@@ -321,22 +319,8 @@ describe('lifecycle on live traffic', () => {
 });
 
 describe('the CLI, for owners and their CI', () => {
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(
-        process.execPath,
-        ['--import', 'tsx', join(repoRoot(), 'services/cli/src/main.ts'), ...args],
-        {
-          cwd: repoRoot(),
-          env: { ...process.env, PLUMBLINE_API_URL: baseUrl, PLUMBLINE_TOKEN: ciToken },
-        },
-      );
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  };
+  const cli = (...args: string[]) =>
+    runCli({ PLUMBLINE_API_URL: baseUrl, PLUMBLINE_TOKEN: ciToken }, ...args);
   const file = (name: string, content: string) => {
     const path = join(files, name);
     writeFileSync(path, content);

@@ -47,3 +47,8 @@ export class ApiClient {
     return parsed as T;
   }
 }
+
+/** The client every command uses: `PLUMBLINE_API_URL` (default local) and `PLUMBLINE_TOKEN`. */
+export function apiClient(env: Readonly<Record<string, string | undefined>>): ApiClient {
+  return new ApiClient(env.PLUMBLINE_API_URL ?? 'http://127.0.0.1:8420', env.PLUMBLINE_TOKEN);
+}

@@ -86,6 +86,10 @@ export class DeadLetterService {
     return this.#deps.index.get(seq);
   }
 
+  getMany(seqs: readonly number[]): Promise<DeadLetter[]> {
+    return this.#deps.index.getMany(seqs);
+  }
+
   problems(filter: DeadLetterFilter, limit: number): Promise<Problem[]> {
     return this.#deps.index.problems(filter, limit);
   }

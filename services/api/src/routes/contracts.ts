@@ -77,20 +77,15 @@ export function contractRoutes(registry: ContractRegistryService) {
           throw new PlumblineError(ErrorCode.BadRequest, "'tags' must be a list of strings");
         patch.tags = body.tags;
       }
-      const unknown = Object.keys(body).filter(
-        (key) =>
-          ![
-            'domain',
-            'description',
-            'ownerTeam',
-            'contact',
-            'systemOfRecord',
-            'tags',
-            'reason',
-          ].includes(key),
-      );
-      if (unknown.length > 0)
-        throw new PlumblineError(ErrorCode.BadRequest, `unknown field(s): ${unknown.join(', ')}`);
+      onlyFields(body, [
+        'domain',
+        'description',
+        'ownerTeam',
+        'contact',
+        'systemOfRecord',
+        'tags',
+        'reason',
+      ]);
       return c.json(
         await registry.updateSubject(
           c.req.param('type'),

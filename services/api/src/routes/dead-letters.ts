@@ -103,11 +103,14 @@ export function deadLetterRoutes(deps: DeadLetterRouteDeps) {
   /** The dead letters of a selection by id, each visible to the caller, else 404. */
   const assertVisible = async (principal: Principal, seqs: readonly number[]) => {
     if (principal.tenants.includes('*')) return;
-    for (const seq of seqs) {
-      const deadLetter = await requireService(deps.service).get(seq);
-      if (deadLetter === undefined || !maySeeTenant(principal, deadLetter.tenant))
-        throw new PlumblineError(ErrorCode.NotFound, `no dead letter ${seq}`);
-    }
+    const visible = new Set(
+      (await requireService(deps.service).getMany(seqs))
+        .filter((deadLetter) => maySeeTenant(principal, deadLetter.tenant))
+        .map((deadLetter) => deadLetter.seq),
+    );
+    const hidden = seqs.find((seq) => !visible.has(seq));
+    if (hidden !== undefined)
+      throw new PlumblineError(ErrorCode.NotFound, `no dead letter ${hidden}`);
   };
   const replayRequest = async (c: Context<AppEnv>): Promise<ReplayRequest> => {
     const principal = c.get('principal');

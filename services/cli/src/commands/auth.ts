@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { roles, type AccessTokenView } from '@plumbline/core';
-import { ApiClient } from '../api-client';
+import { apiClient } from '../api-client';
 import type { CliIo } from './contracts';
 
 const list = (value: string, previous: string[] = []) => [...previous, value];
@@ -10,8 +10,7 @@ export function authCommands(
   io: CliIo,
   env: Readonly<Record<string, string | undefined>>,
 ): Command[] {
-  const api = () =>
-    new ApiClient(env.PLUMBLINE_API_URL ?? 'http://127.0.0.1:8420', env.PLUMBLINE_TOKEN);
+  const api = () => apiClient(env);
   const auth = new Command('auth').description(
     'access tokens for people and service accounts (PLUMBLINE_TOKEN authenticates the CLI)',
   );

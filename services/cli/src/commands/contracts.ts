@@ -5,7 +5,7 @@ import {
   type CompatibilityMode,
   type JsonSchema,
 } from '@plumbline/core';
-import { ApiClient } from '../api-client';
+import { apiClient } from '../api-client';
 import { FileError, readContractFile, readJsonFile } from '../schema-file';
 
 const modes = [
@@ -38,8 +38,7 @@ export function contractsCommand(
   io: CliIo,
   env: Readonly<Record<string, string | undefined>>,
 ): Command {
-  const api = () =>
-    new ApiClient(env.PLUMBLINE_API_URL ?? 'http://127.0.0.1:8420', env.PLUMBLINE_TOKEN);
+  const api = () => apiClient(env);
   const command = new Command('contracts').description('register, check and evolve contracts');
   const printChanges = (changes: readonly Change[], onlyIncompatible: boolean) => {
     for (const change of changes) {

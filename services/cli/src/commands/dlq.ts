@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { DeadLetter, Problem, ReplayJob } from '@plumbline/core';
-import { ApiClient } from '../api-client';
+import { apiClient } from '../api-client';
 import type { CliIo } from './contracts';
 
 const list = (value: string, previous: string[] = []) => [...previous, value];
@@ -84,8 +84,7 @@ interface ReplayOptions extends FilterOptions {
 
 /** `plumbline dlq …`: dead letters for support, through the API (token: PLUMBLINE_TOKEN). */
 export function dlqCommand(io: CliIo, env: Readonly<Record<string, string | undefined>>): Command {
-  const api = () =>
-    new ApiClient(env.PLUMBLINE_API_URL ?? 'http://127.0.0.1:8420', env.PLUMBLINE_TOKEN);
+  const api = () => apiClient(env);
   const dlq = new Command('dlq').description('dead letters: find, group, resolve, dry-run, replay');
 
   withFilterOptions(dlq.command('list'))

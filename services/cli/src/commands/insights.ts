@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { kpiPeriods } from '@plumbline/core';
-import { ApiClient } from '../api-client';
+import { apiClient } from '../api-client';
 import type { CliIo } from './contracts';
 
 interface FlowCounts {
@@ -86,8 +86,7 @@ export function insightsCommands(
   io: CliIo,
   env: Readonly<Record<string, string | undefined>>,
 ): Command[] {
-  const api = () =>
-    new ApiClient(env.PLUMBLINE_API_URL ?? 'http://127.0.0.1:8420', env.PLUMBLINE_TOKEN);
+  const api = () => apiClient(env);
 
   const flows = new Command('flows')
     .description(

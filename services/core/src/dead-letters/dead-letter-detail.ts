@@ -1,5 +1,17 @@
 import { maskSensitive } from '../contracts/annotations';
 
+/** The bytes as a JSON object (an envelope, as far as anyone can tell); undefined otherwise. */
+export function parseEnvelopeObject(body: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(body));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A dead letter as the DEADLETTER stream holds it: the original bytes and headers. */
 export interface StoredDeadLetter {
   readonly seq: number;
@@ -46,7 +58,7 @@ export function deadLetterDetail(
   reveal: boolean,
 ): DeadLetterDetail {
   const text = new TextDecoder().decode(stored.body);
-  const envelope = parseObject(text);
+  const envelope = parseEnvelopeObject(stored.body);
   const type = typeof envelope?.type === 'string' ? envelope.type : undefined;
   const source = typeof envelope?.source === 'string' ? envelope.source : undefined;
   const tenant = typeof envelope?.tenant === 'string' ? envelope.tenant : undefined;
@@ -80,15 +92,4 @@ export function deadLetterDetail(
     headers: stored.headers,
     payload,
   };
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,7 +1,7 @@
 import { allReasons, Reason } from '../governance/outcome';
 import type { ValidationError } from '../validation-error';
 import { DeadLetterState, type DeadLetter } from './dead-letter';
-import type { StoredDeadLetter } from './dead-letter-detail';
+import { parseEnvelopeObject, type StoredDeadLetter } from './dead-letter-detail';
 
 /** Header names the worker sets on every dead letter (see the governance worker). */
 export const DeadLetterHeader = {
@@ -38,7 +38,7 @@ export function deadLetterFromStream(
   businessKeyOf: (type: string, data: unknown) => string,
 ): DeadLetter {
   const header = (name: string) => stored.headers[name] ?? '';
-  const envelope = parseObject(stored.body);
+  const envelope = parseEnvelopeObject(stored.body);
   const str = (key: string) => (typeof envelope?.[key] === 'string' ? envelope[key] : '');
   const ingestSubject = header(DeadLetterHeader.IngestSubject);
   const [, subjectSource = '', ...subjectType] = ingestSubject.split('.');
@@ -80,17 +80,6 @@ export function deadLetterFromStream(
     fromReplayJob,
     autoRetryAttempt: automaticRetryAttempt(fromReplayJob),
   };
-}
-
-function parseObject(body: Uint8Array): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(body));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function parseErrors(text: string): ValidationError[] {
