@@ -2,17 +2,36 @@ import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
 import type { ClickHouseStore, QueryParams } from './clickhouse-store';
 
+/** Connections to the one engine: a session runs its statements one at a time. */
+const sessionsPerStore = 4;
+
 /**
- * chDB: the ClickHouse engine in-process. One data directory per process (an engine limit);
- * queries run off the event loop.
+ * chDB: the ClickHouse engine in-process. One data directory per process (an engine limit), but
+ * several sessions on it: a session runs one statement at a time, so with one the worker's
+ * lineage insert would queue behind a rollup step or an API query. Each statement goes to the
+ * session with the fewest statements under way. Statements run off the event loop.
  */
 export function openChdbStore(path: string, database: string): ClickHouseStore {
   mkdirSync(path, { recursive: true });
-  const session = new Session(path);
+  const pool = Array.from({ length: sessionsPerStore }, () => ({
+    session: new Session(path),
+    busy: 0,
+  }));
+  const withSession = async <T>(work: (session: Session) => Promise<T>): Promise<T> => {
+    const entry = pool.reduce((best, candidate) => (candidate.busy < best.busy ? candidate : best));
+    entry.busy += 1;
+    try {
+      return await work(entry.session);
+    } finally {
+      entry.busy -= 1;
+    }
+  };
   const run = (sql: string, params: QueryParams | undefined, format: string) =>
-    params === undefined || Object.keys(params).length === 0
-      ? session.queryAsync(sql, { format })
-      : session.queryBindAsync(sql, params, { format });
+    withSession((session) =>
+      params === undefined || Object.keys(params).length === 0
+        ? session.queryAsync(sql, { format })
+        : session.queryBindAsync(sql, params, { format }),
+    );
   return {
     transport: 'chdb',
     database,
@@ -25,11 +44,13 @@ export function openChdbStore(path: string, database: string): ClickHouseStore {
     },
     async insert(table, rows) {
       if (rows.length === 0) return;
-      const body = rows.map((row) => JSON.stringify(row)).join('\n');
-      await session.insert({ table, values: Buffer.from(body), format: 'JSONEachRow' });
+      const body = Buffer.from(rows.map((row) => JSON.stringify(row)).join('\n'));
+      await withSession((session) =>
+        session.insert({ table, values: body, format: 'JSONEachRow' }),
+      );
     },
     close() {
-      session.close();
+      for (const { session } of pool) session.close();
       return Promise.resolve();
     },
   };

@@ -99,6 +99,16 @@ describe.each(transports)('ClickHouse store over %s', (_name, open) => {
     ]);
   });
 
+  it('runs statements side by side: a slow query does not hold up an insert', async () => {
+    let slowDone = false;
+    const slow = store.query('SELECT sleep(2)').then(() => (slowDone = true));
+    await store.insert(`${store.database}.audit_log_v1`, [
+      { at: Date.now(), actor: 'test', action: 'side_by_side' },
+    ]);
+    expect(slowDone).toBe(false);
+    await slow;
+  });
+
   it('rejects bad SQL with an error instead of an empty result', async () => {
     await expect(store.query('SELECT nope FROM nowhere')).rejects.toThrow();
   });
