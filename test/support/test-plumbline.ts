@@ -9,7 +9,13 @@ import {
   startWorker,
   type Infrastructure,
 } from '@plumbline/cli';
-import { ContractStore, PolicyStore, loadConfig, type LocalNatsServer } from '@plumbline/platform';
+import {
+  ContractStore,
+  PolicyStore,
+  RollupFeed,
+  loadConfig,
+  type LocalNatsServer,
+} from '@plumbline/platform';
 import type { GovernanceRuntime } from '@plumbline/governance';
 import type { LineageRow } from '@plumbline/core';
 import { repoRoot } from './repo';
@@ -39,6 +45,8 @@ export interface TestPlumbline {
     params?: Record<string, unknown>,
     timeoutMs?: number,
   ): Promise<LineageRow[]>;
+  /** Waits until the flow and KPI rollups hold every lineage row written so far. */
+  waitForRollups(timeoutMs?: number): Promise<void>;
   /** Messages currently in a stream whose subject matches `filter`. */
   streamMessages(
     stream: string,
@@ -67,6 +75,7 @@ export async function startTestPlumbline(
     PLUMBLINE_LOG_LEVEL: process.env.PLUMBLINE_TEST_LOG_LEVEL ?? 'silent',
     PLUMBLINE_WORKER_LINGER_MS: '5',
     PLUMBLINE_API_RATE: '1000',
+    PLUMBLINE_ROLLUP_INTERVAL_MS: '100',
     ...options.env,
   });
   const infra = await openInfrastructure(config);
@@ -110,6 +119,14 @@ export async function startTestPlumbline(
             `timed out waiting for ${count} lineage rows where ${where}; have ${rows.length}`,
           );
         }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async waitForRollups(timeoutMs = 20_000) {
+      const feed = new RollupFeed(infra.store);
+      const deadline = Date.now() + timeoutMs;
+      while ((await feed.backlog()).blocks > 0) {
+        if (Date.now() > deadline) throw new Error('timed out waiting for the rollup feed');
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },

@@ -60,7 +60,7 @@ function testPolicies(): string {
   writeFileSync(
     rateLimits,
     readFileSync(rateLimits, 'utf8')
-      .replace('delayMs: 1000', 'delayMs: 200')
+      .replace('delayMs: 1000', 'delayMs: 400') // 10 delays: 4 s for 5 messages at 2/s
       .replace(
         'rules:\n',
         lines(
@@ -93,7 +93,7 @@ async function publish(envelope: TestEnvelope, outcome: 'accepted' | 'rejected' 
   );
 }
 
-/** Waits until every envelope published so far has its lineage row. */
+/** Waits until every envelope published so far has its lineage row, and the rollups have it. */
 async function decided(): Promise<void> {
   const keys = published.map(({ envelope }) => `${envelope.source}:${envelope.id}`);
   await plumbline.waitForLineage(
@@ -102,6 +102,7 @@ async function decided(): Promise<void> {
     { keys },
     30_000,
   );
+  await plumbline.waitForRollups();
 }
 
 const get = async <T>(path: string, bearer = token.viewer): Promise<T> => {
@@ -481,9 +482,31 @@ describe('KPIs', () => {
     expect(refused.body).toMatchObject({ code: 'bad_request' });
     const badPeriod = await api.request('GET', '/api/kpis/business?period=fortnight', token.viewer);
     expect(badPeriod.status).toBe(400);
-    const hourly = await api.request('GET', '/api/kpis/business?period=hour', token.viewer);
-    expect(hourly.status).toBe(400);
-    expect(hourly.body).toMatchObject({ code: 'bad_request' });
+    const tooOld = await api.request(
+      'GET',
+      `/api/kpis/business?period=hour&from=${new Date(Date.now() - 100 * 86_400_000).toISOString()}&to=${new Date(Date.now() - 90 * 86_400_000).toISOString()}`,
+      token.viewer,
+    );
+    expect(tooOld.status).toBe(400);
+    expect(tooOld.body).toMatchObject({ code: 'bad_request' });
+  });
+
+  it('counts change orders per event hour', async () => {
+    const perHour = (await figuresOf('kpi=change_orders_approved&by=tenant&period=hour')).filter(
+      ours,
+    );
+    const expectedPerHour = new Map<string, number>();
+    for (const { envelope } of published)
+      if (
+        envelope.type === 'change_order.approved' &&
+        String(envelope.tenant).startsWith('kpitest-')
+      ) {
+        const key = `${String(envelope.time).slice(0, 13)}|${String(envelope.tenant)}`;
+        expectedPerHour.set(key, (expectedPerHour.get(key) ?? 0) + 1);
+      }
+    expect(
+      new Map(perHour.map((f) => [`${f.period?.slice(0, 13)}|${f.group.tenant}`, f.value])),
+    ).toEqual(expectedPerHour);
   });
 
   it('does not count a message decided twice (a worker that lost its ack) twice', async () => {
@@ -496,6 +519,7 @@ describe('KPIs', () => {
     await store.insert(`${store.database}.lineage_v1`, [
       { ...row, delivery: row!.delivery + 1, decided_at: Date.now() },
     ]);
+    await plumbline.waitForRollups();
     expect(await figuresOf('kpi=timesheet_hours_synced&by=tenant')).toEqual(before);
   });
 
@@ -557,6 +581,24 @@ describe('KPIs', () => {
     ).not.toBeNull();
     expect(figures.deadLetters.oldestAt).not.toBeNull();
     expect(figures.consumerLag).toMatchObject({ pending: 0 });
+  });
+
+  it("shows a tenant's caller the integration figures of their tenant only", async () => {
+    const figures = await get<{
+      totals: { accepted: number; rejected: number };
+      deadLetters: { open: number };
+      consumerLag: unknown;
+    }>('/api/kpis/integration', token.canadaViewer);
+    const theirs = published.filter(({ envelope }) => envelope.tenant === 'kpitest-ca');
+    expect(figures.totals).toMatchObject({
+      accepted: theirs.filter((entry) => entry.outcome === 'accepted').length,
+      rejected: theirs.filter((entry) => entry.outcome === 'rejected').length,
+    });
+    expect(figures.deadLetters.open).toBe(
+      theirs.filter((entry) => entry.outcome === 'rejected').length,
+    );
+    // Lag counts every tenant's messages.
+    expect(figures.consumerLag).toBeNull();
   });
 });
 

@@ -13,7 +13,9 @@ import {
 import {
   ContractStore,
   DeadLetterIndex,
+  KvLease,
   PolicyStore,
+  RollupFeed,
   type ClickHouseStore,
   type KvMirror,
   type Logger,
@@ -23,11 +25,13 @@ import {
 import type { KV } from '@nats-io/kv';
 import { startDeadLetterIndexer, type DeadLetterIndexer } from './dead-letter-indexer';
 import { startGovernanceWorker, type GovernanceWorker } from './governance-worker';
+import { startRollupFeeder, type RollupFeeder } from './rollup-feeder';
 
 export interface GovernanceRuntime {
   readonly registry: ContractRegistry;
   readonly worker: GovernanceWorker;
   readonly deadLetterIndexer: DeadLetterIndexer;
+  readonly rollupFeeder: RollupFeeder;
   /** Revision of the policies in force (bumped on every change seen). */
   policyRevision(): number;
   stop(): Promise<void>;
@@ -35,16 +39,18 @@ export interface GovernanceRuntime {
 
 export interface GovernanceRuntimeOptions {
   readonly nc: NatsConnection;
-  readonly buckets: { readonly contracts: KV; readonly policies: KV };
+  readonly buckets: { readonly contracts: KV; readonly policies: KV; readonly leases: KV };
   readonly store: ClickHouseStore;
-  readonly config: Pick<PlumblineConfig, 'worker'>;
+  readonly config: Pick<PlumblineConfig, 'worker' | 'rollupIntervalMs'>;
   readonly logger: Logger;
   readonly workerId: string;
 }
 
 /**
  * One governance worker with its live view of contracts and policies: both are mirrored from
- * KV, so a new contract version or policy applies to the next message, without a restart.
+ * KV, so a new contract version or policy applies to the next message, without a restart. Beside
+ * it, the projections kept from what it writes: the dead-letter index and the flow and KPI
+ * rollups (fed by one process per ClickHouse database; a lease decides which when it is a server).
  */
 export async function startGovernanceRuntime(
   options: GovernanceRuntimeOptions,
@@ -100,6 +106,21 @@ export async function startGovernanceRuntime(
     },
     logger,
   });
+  const rollupFeeder = startRollupFeeder({
+    feed: new RollupFeed(options.store),
+    intervalMs: options.config.rollupIntervalMs,
+    logger,
+    ...(options.store.transport === 'chdb'
+      ? {}
+      : {
+          lease: new KvLease(
+            options.buckets.leases,
+            `rollups.${options.store.database}`,
+            options.workerId,
+            Math.max(15_000, options.config.rollupIntervalMs * 10),
+          ),
+        }),
+  });
   logger.info(
     { workerId: options.workerId, contracts: registry.types().length },
     'governance worker started',
@@ -108,10 +129,12 @@ export async function startGovernanceRuntime(
     registry,
     worker,
     deadLetterIndexer,
+    rollupFeeder,
     policyRevision: () => policyRevision,
     async stop() {
       await worker.stop();
       await deadLetterIndexer.stop();
+      await rollupFeeder.stop();
       for (const mirror of mirrors) mirror.stop();
     },
   };

@@ -1,3 +1,4 @@
 export * from './governance-worker';
 export * from './governance-runtime';
 export * from './dead-letter-indexer';
+export * from './rollup-feeder';

@@ -39,6 +39,8 @@ export const insightsLimits = {
   /** Flow instances started in the window; the rollup reads the window plus the flow's SLA. */
   flows: { defaultSpanMs: 30 * day, maxSpanMs: 92 * day },
   business: { defaultSpanMs: 30 * day, maxSpanMs: 400 * day },
+  /** Hourly business figures: the hourly rollup keeps 100 days; a window starts in the last 92. */
+  businessHourly: { defaultSpanMs: 2 * day, maxSpanMs: 31 * day, reachMs: 92 * day },
   integration: { defaultSpanMs: day, maxSpanMs: 31 * day },
   page: { default: 50, max: 200 },
   /** Lineage rows read for a flow that is not rolled up (see `isRolledUp`). */
@@ -105,22 +107,26 @@ export class InsightsService {
     return flow;
   }
 
-  /** Every flow with its instances started in the window, counted per state. */
+  /**
+   * Every flow with its instances started in the window, counted per state. The flows are counted
+   * concurrently: each is one query, and ClickHouse runs them side by side.
+   */
   async flowOverview(request: WindowRequest, tenants: TenantScope) {
     const now = this.#now();
     const window = resolveWindow(request, now, insightsLimits.flows);
-    const flows = [];
-    for (const flow of this.flows) {
-      const counts = isRolledUp(flow)
-        ? await this.deps.store.flowStateCounts(flow, window, now, tenants)
-        : countStates(await this.#derived(flow, window, now, tenants));
-      const total = counts.in_progress + counts.breached + counts.failed + counts.completed;
-      flows.push({
-        ...definitionView(flow),
-        rolledUp: isRolledUp(flow),
-        instances: { ...counts, total },
-      });
-    }
+    const flows = await Promise.all(
+      this.flows.map(async (flow) => {
+        const counts = isRolledUp(flow)
+          ? await this.deps.store.flowStateCounts(flow, window, now, tenants)
+          : countStates(await this.#derived(flow, window, now, tenants));
+        const total = counts.in_progress + counts.breached + counts.failed + counts.completed;
+        return {
+          ...definitionView(flow),
+          rolledUp: isRolledUp(flow),
+          instances: { ...counts, total },
+        };
+      }),
+    );
     return { window: windowView(window), evaluatedAt: iso(now), flows };
   }
 
@@ -194,17 +200,22 @@ export class InsightsService {
    * Business figures: each KPI of kpis.yaml (or the one asked) in the window, per event day, week
    * or month (or in total), broken down by the dimensions asked and, for money, by currency. KPIs
    * that cannot be shown as asked are listed in `skipped` with the reason (or refused, when asked
-   * by id). The rollup keeps days: hourly figures are refused.
+   * by id). Hourly figures cover at most 31 days, within the last 92.
    */
   async businessKpis(query: BusinessKpiQuery, tenants: TenantScope) {
     const now = this.#now();
     const period = query.period;
-    if (period === 'hour')
+    const hourly = period === 'hour';
+    const window = resolveWindow(
+      query,
+      now,
+      hourly ? insightsLimits.businessHourly : insightsLimits.business,
+    );
+    if (hourly && window.from < now - insightsLimits.businessHourly.reachMs)
       throw new PlumblineError(
         ErrorCode.BadRequest,
-        'business figures are kept per event day: ask for period day, week or month',
+        'hourly business figures reach back 92 days: ask for a later from, or period day, week or month',
       );
-    const window = resolveWindow(query, now, insightsLimits.business);
     const chosen: readonly BusinessKpi[] =
       query.kpi === undefined ? this.deps.policies.kpis.business : [this.#kpi(query.kpi)];
     const kpis = [];
@@ -245,7 +256,10 @@ export class InsightsService {
       });
     }
     return {
-      window: windowView({ from: floorDay(window.from), to: window.to }),
+      window: windowView({
+        from: hourly ? floorHour(window.from) : floorDay(window.from),
+        to: window.to,
+      }),
       period: period ?? null,
       by: query.by,
       kpis,
@@ -256,18 +270,21 @@ export class InsightsService {
   /**
    * Integration figures over the window (whole hours): first decisions, success rate,
    * throughput and latency per source and in total; freshness of each source and flow; open
-   * dead letters; the governance consumer's lag.
+   * dead letters: all of the tenants in scope. The governance consumer's lag counts every tenant's
+   * messages, so only a caller who sees all tenants gets it.
    */
-  async integrationKpis(request: WindowRequest) {
+  async integrationKpis(request: WindowRequest, tenants: TenantScope) {
     const now = this.#now();
     const asked = resolveWindow(request, now, insightsLimits.integration);
     const window = { from: floorHour(asked.from), to: asked.to };
-    const rows = await this.deps.store.integrationFigures(window);
-    const activity = await this.deps.store.sourceActivity();
-    const deadLetters = await this.deps.store.openDeadLetters();
-    const lag = await (this.deps.consumerLag?.() ?? Promise.resolve(undefined)).catch(
-      () => undefined,
-    );
+    const [rows, activity, deadLetters, lag] = await Promise.all([
+      this.deps.store.integrationFigures(window, tenants),
+      this.deps.store.sourceActivity(tenants),
+      this.deps.store.openDeadLetters(tenants),
+      tenants === 'all'
+        ? (this.deps.consumerLag?.() ?? Promise.resolve(undefined)).catch(() => undefined)
+        : Promise.resolve(undefined),
+    ]);
     const spanMs = window.to - window.from;
     const figures = (row: (typeof rows)[number] | undefined) => {
       const counts = {

@@ -24,5 +24,7 @@ export * from './clickhouse/dead-letter-index';
 export * from './nats/dead-letter-states';
 export * from './nats/replay-job-store';
 export * from './clickhouse/insights-store';
+export * from './clickhouse/rollup-feed';
+export * from './nats/lease';
 export * from './files/insights-policy-files';
 export * from './nats/consumer-lag';

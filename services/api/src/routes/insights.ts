@@ -105,10 +105,10 @@ export function kpiRoutes(insights: InsightsService) {
     })
     .get('/integration', async (c) =>
       c.json(
-        await insights.integrationKpis({
-          from: instantParam(c, 'from'),
-          to: instantParam(c, 'to'),
-        }),
+        await insights.integrationKpis(
+          { from: instantParam(c, 'from'), to: instantParam(c, 'to') },
+          scopeOf(c.get('principal')),
+        ),
       ),
     );
 }

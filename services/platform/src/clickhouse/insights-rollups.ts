@@ -11,7 +11,8 @@
  * envelope_key): received_at is the INGEST timestamp, the same on every delivery.
  *
  * - `lineage_decisions_mv_v1` copies every lineage row into the Null table
- *   `lineage_decisions_v1` with `first_decision`: a decision at delivery 1 is always the first;
+ *   `lineage_decisions_v1` with `first_decision` (migration 4 drops this view: the rollup feed,
+ *   `rollup-feed.ts`, now fills the Null table off the worker's insert, with the same rule): a decision at delivery 1 is always the first;
  *   a decision at a later delivery is the first unless `message_decisions_v1` already holds its
  *   message (looked up only for the rows of the insert with delivery > 1, by primary key).
  * - `message_decisions_v1` remembers decided messages for 7 days after they were written (TTL):
@@ -198,4 +199,140 @@ export const insightsRollupStatements: readonly string[] = [
     '' AS replay_of,
     ${decided} AS first_decision
   FROM {db}.lineage_v1 FINAL`,
+];
+
+/**
+ * The business rollup's SELECT over decisions (rows shaped like `lineage_decisions_v1`), bucketed
+ * by `bucket` (an expression of `event_time`) named `column`.
+ */
+function businessRollupSelect(bucket: string, column: string, decisions: string): string {
+  return `WITH (SELECT groupArray(property) FROM {db}.kpi_dimensions_v1) AS kept
+  SELECT type,
+    if(sign > 0, outcome, 'rejected') AS outcome,
+    ${bucket} AS ${column},
+    tenant, region, source,
+    if(sign > 0, mapFilter((key, value) -> has(kept, key), tracked_str),
+      CAST(map(), 'Map(LowCardinality(String), String)')) AS dimensions,
+    sum(toInt64(sign)) AS envelopes,
+    sumMap(if(sign > 0, CAST(tracked_num, 'Map(String, Float64)'), CAST(map(), 'Map(String, Float64)'))) AS sums,
+    sumMap(if(sign > 0, CAST(mapApply((key, value) -> (key, 1), tracked_num), 'Map(String, UInt64)'),
+      CAST(map(), 'Map(String, UInt64)'))) AS counts
+  FROM ${decisions}
+  ARRAY JOIN if(replay_of != '' AND first_decision, [1, -1], [1]) AS sign
+  WHERE first_decision OR (outcome = 'delayed' AND delivery <= 1)
+  GROUP BY type, outcome, ${column}, tenant, region, source, dimensions`;
+}
+
+/** The integration rollup's SELECT over decisions, per hour received, tenant, source, type. */
+function integrationRollupSelect(decisions: string): string {
+  return `SELECT toStartOfHour(received_at) AS hour, tenant, source, type, outcome,
+    count() AS messages,
+    quantilesTDigestState(0.5, 0.95, 0.99)(latency_ms) AS latency,
+    max(latency_ms) AS latency_max,
+    max(received_at) AS last_received
+  FROM ${decisions}
+  WHERE first_decision OR outcome = 'delayed'
+  GROUP BY hour, tenant, source, type, outcome`;
+}
+
+/** Lineage as it stands (one row per envelope), as decisions: how a new rollup is backfilled. */
+const lineageAsDecisions = `(SELECT envelope_key, source, type, outcome, reason, tracked_num,
+    tracked_str, correlation_id, tenant, region, event_time, received_at, decided_at, latency_ms,
+    delivery, output_seq, '' AS replay_of, ${decided} AS first_decision
+  FROM {db}.lineage_v1 FINAL)`;
+
+/** How long hourly business figures are kept (queries may reach back 92 days). */
+export const hourlyBusinessRetentionDays = 100;
+
+/** Inserts a rollup target deduplicates (by the feed's token) when a feed step is repeated. */
+const dedupeWindow = 'non_replicated_deduplication_window = 10000';
+
+/**
+ * Migration 4: the rollups are fed off the worker's insert path, business figures are also kept
+ * per hour, integration figures per tenant.
+ *
+ * Feeding. Migration 3 ran the rollups as materialized views inside every lineage insert, which
+ * tripled the cost of the insert the worker waits for before it acks. Now the worker's insert
+ * touches `lineage_v1` only, and the rollup feed (`rollup-feed.ts`) moves what was written into
+ * `lineage_decisions_v1` in steps, about once a second, from a background task in the worker
+ * process. It follows `lineage_v1`'s block numbers: a plain MergeTree numbers each insert when it
+ * commits, in commit order, and keeps each row's number through merges
+ * (`enable_block_number_column`), so "every row with a number up to N" is a complete, stable set
+ * once N is committed. `rollup_feed_v1` records how far the rollups reach and, before a step
+ * runs, which range it is feeding; the step's insert carries a deduplication token made of that
+ * range, which follows the insert into every rollup table (each keeps a deduplication window), so
+ * a step repeated after a crash is not counted twice.
+ *
+ * The lineage rows written before this migration are already in the rollups (migration 3's view
+ * put them there): the feed starts after the highest block number committed when it runs.
+ * Migrations run at start, before the worker; a worker of the previous version still writing
+ * during the upgrade could have rows counted twice or not at all.
+ */
+export const rollupFeedStatements: readonly string[] = [
+  `ALTER TABLE {db}.lineage_v1 MODIFY SETTING enable_block_number_column = 1`,
+  `DROP VIEW IF EXISTS {db}.lineage_decisions_mv_v1`,
+  `CREATE TABLE IF NOT EXISTS {db}.rollup_feed_v1 (
+    feed LowCardinality(String),
+    step UInt64 COMMENT 'increases with every write; the latest row holds the state',
+    fed_upto UInt64 COMMENT 'lineage_v1 block number up to which every row is in the rollups',
+    pending_upto UInt64 COMMENT 'a step under way feeds (fed_upto, pending_upto]; 0 when none',
+    at DateTime64(3, 'UTC') DEFAULT now64(3)
+  )
+  ENGINE = ReplacingMergeTree(step)
+  ORDER BY feed
+  COMMENT 'How far the rollups reach into lineage_v1'`,
+  `INSERT INTO {db}.rollup_feed_v1 (feed, step, fed_upto, pending_upto)
+  SELECT 'lineage', 1, (SELECT max(max_block_number) FROM system.parts
+    WHERE database = '{db}' AND table = 'lineage_v1' AND active), 0`,
+  ...['message_decisions_v1', 'kpi_daily_v1', 'flow_steps_v1'].map(
+    (table) => `ALTER TABLE {db}.${table} MODIFY SETTING ${dedupeWindow}`,
+  ),
+
+  // Business figures per hour of the event, kept 100 days (the daily rollup keeps everything).
+  `CREATE TABLE IF NOT EXISTS {db}.kpi_hourly_v1 (
+    type LowCardinality(String),
+    outcome LowCardinality(String),
+    hour DateTime('UTC'),
+    tenant LowCardinality(String),
+    region LowCardinality(String),
+    source LowCardinality(String),
+    dimensions Map(LowCardinality(String), String),
+    envelopes SimpleAggregateFunction(sum, Int64),
+    sums SimpleAggregateFunction(sumMap, Map(String, Float64)),
+    counts SimpleAggregateFunction(sumMap, Map(String, UInt64))
+  )
+  ENGINE = AggregatingMergeTree
+  PARTITION BY toYYYYMM(hour)
+  ORDER BY (type, outcome, hour, tenant, region, source, dimensions)
+  TTL hour + INTERVAL ${hourlyBusinessRetentionDays} DAY
+  SETTINGS ${dedupeWindow}
+  COMMENT 'kpi_daily_v1 per event hour, for the last ${hourlyBusinessRetentionDays} days'`,
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.kpi_hourly_mv_v1 TO {db}.kpi_hourly_v1 AS
+  ${businessRollupSelect('toStartOfHour(event_time)', 'hour', '{db}.lineage_decisions_v1')}`,
+  `INSERT INTO {db}.kpi_hourly_v1
+  ${businessRollupSelect('toStartOfHour(event_time)', 'hour', lineageAsDecisions)}
+  HAVING hour >= now() - INTERVAL ${hourlyBusinessRetentionDays} DAY`,
+
+  // Integration figures per tenant too: v2 replaces v1 (its key has no tenant).
+  `CREATE TABLE IF NOT EXISTS {db}.integration_hourly_v2 (
+    hour DateTime('UTC'),
+    tenant LowCardinality(String),
+    source LowCardinality(String),
+    type LowCardinality(String),
+    outcome LowCardinality(String),
+    messages SimpleAggregateFunction(sum, UInt64),
+    latency AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), UInt32),
+    latency_max SimpleAggregateFunction(max, UInt32),
+    last_received SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+  )
+  ENGINE = AggregatingMergeTree
+  PARTITION BY toYYYYMM(hour)
+  ORDER BY (hour, tenant, source, type, outcome)
+  SETTINGS ${dedupeWindow}
+  COMMENT 'First decisions (and delays) per hour received, tenant, source, type and outcome, with latency'`,
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.integration_hourly_mv_v2 TO {db}.integration_hourly_v2 AS
+  ${integrationRollupSelect('{db}.lineage_decisions_v1')}`,
+  `INSERT INTO {db}.integration_hourly_v2 ${integrationRollupSelect(lineageAsDecisions)}`,
+  `DROP VIEW IF EXISTS {db}.integration_hourly_mv_v1`,
+  `DROP TABLE IF EXISTS {db}.integration_hourly_v1`,
 ];

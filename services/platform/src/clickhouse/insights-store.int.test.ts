@@ -20,6 +20,7 @@ import { openChdbStore } from './chdb-store';
 import type { ClickHouseStore } from './clickhouse-store';
 import { InsightsStore } from './insights-store';
 import { migrate } from './migrations';
+import { RollupFeed } from './rollup-feed';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -79,6 +80,7 @@ function randoms(seed: number): () => number {
 
 let store: ClickHouseStore;
 let insights: InsightsStore;
+let feed: RollupFeed;
 let dir: string;
 /** Inserted in two waves: first deliveries, then what comes after (redeliveries, replays). */
 const first: Row[] = [];
@@ -171,8 +173,12 @@ beforeAll(async () => {
       at += Math.floor(random() * 5 * hour);
     }
   }
+  // As in production: the feed moves each wave into the rollups after the worker wrote it.
+  feed = new RollupFeed(store, { maxRowsPerStep: 200 });
   await store.insert(`${store.database}.lineage_v1`, first);
+  await feed.catchUp();
   await store.insert(`${store.database}.lineage_v1`, later);
+  await feed.catchUp();
 }, 60_000);
 
 afterAll(async () => {
@@ -343,7 +349,7 @@ describe('KPI rollups', () => {
       if (!firstDecision.has(message)) firstDecision.set(message, row);
     }
     const decisions = [...firstDecision.values()];
-    const [totals] = (await insights.integrationFigures(wide)).filter(
+    const [totals] = (await insights.integrationFigures(wide, 'all')).filter(
       (r) => r.source === undefined,
     );
     expect(totals).toMatchObject({
@@ -353,5 +359,143 @@ describe('KPI rollups', () => {
     });
     const latencies = decisions.map((row) => row.latency_ms).sort((a, b) => a - b);
     expect(totals?.latencyMs?.max).toBe(latencies.at(-1));
+  });
+  it('counts integration figures of the tenants asked only', async () => {
+    const decided = new Map<string, Row>();
+    for (const row of [...first, ...later]) {
+      const message = `${row.received_at}|${row.envelope_key}`;
+      if (row.outcome !== 'delayed' && !decided.has(message)) decided.set(message, row);
+    }
+    for (const tenant of ['eu', 'us']) {
+      const [totals] = (await insights.integrationFigures(wide, [tenant])).filter(
+        (r) => r.source === undefined,
+      );
+      const mine = [...decided.values()].filter((row) => row.tenant === tenant);
+      expect(totals?.accepted).toBe(mine.filter((row) => row.outcome === 'accepted').length);
+      expect(totals?.rejected).toBe(mine.filter((row) => row.outcome === 'rejected').length);
+    }
+    expect(await insights.integrationFigures(wide, ['nobody'])).toEqual([
+      { source: undefined, accepted: 0, rejected: 0, delayed: 0, latencyMs: undefined },
+    ]);
+  });
+});
+
+describe('rollup feed', () => {
+  // Rows a year before the other tests' window, of a type of their own.
+  const at = t0 - 365 * 24 * hour;
+  const feedWindow = { from: at - hour, to: at + 2 * hour };
+  const message = (key: string, delivery: number, outcome: Row['outcome'] = 'accepted') => ({
+    envelope_key: key,
+    source: 'feedtest',
+    type: 'feed.tested',
+    outcome,
+    reason: outcome === 'delayed' ? 'rate_limited' : '',
+    tracked_num: { amount: 10 },
+    tracked_str: { currency: 'EUR' },
+    tenant: 'eu',
+    region: 'eu',
+    event_time: at,
+    received_at: at,
+    decided_at: at + delivery * 1_000,
+    latency_ms: 5,
+    delivery,
+  });
+  const feedTotals = async () =>
+    (await insights.integrationFigures(feedWindow, 'all')).find((r) => r.source === 'feedtest');
+
+  it('holds nothing back after catching up, and reports what is waiting', async () => {
+    expect(await feed.backlog()).toEqual({ blocks: 0, rows: 0 });
+    await store.insert(`${store.database}.lineage_v1`, [message('feedtest:1', 1)]);
+    expect((await feed.backlog()).blocks).toBe(1);
+    expect(await feed.catchUp()).toBe(1);
+    expect(await feed.backlog()).toEqual({ blocks: 0, rows: 0 });
+    expect(await feed.step()).toBeUndefined();
+    expect(await feedTotals()).toMatchObject({ accepted: 1 });
+  });
+
+  it('counts a decision and its redelivery once when one step feeds both', async () => {
+    await store.insert(`${store.database}.lineage_v1`, [message('feedtest:2', 1, 'delayed')]);
+    await store.insert(`${store.database}.lineage_v1`, [message('feedtest:2', 2)]);
+    await store.insert(`${store.database}.lineage_v1`, [message('feedtest:2', 3)]);
+    expect(await feed.catchUp()).toBe(1);
+    expect(await feedTotals()).toMatchObject({ accepted: 2, delayed: 1 });
+  });
+
+  it('repeats a step a crash interrupted without counting its rows twice', async () => {
+    await store.insert(`${store.database}.lineage_v1`, [message('feedtest:3', 1)]);
+    const step = await feed.step();
+    expect(step?.repeated).toBe(false);
+    expect(await feedTotals()).toMatchObject({ accepted: 3 });
+    // The process died after the insert, before recording the range as fed.
+    const [state] = await store.query<{ step: string }>(
+      `SELECT max(step) AS step FROM ${store.database}.rollup_feed_v1`,
+    );
+    await store.insert(`${store.database}.rollup_feed_v1`, [
+      {
+        feed: 'lineage',
+        step: Number(state?.step) + 1,
+        fed_upto: step?.after,
+        pending_upto: step?.upTo,
+      },
+    ]);
+    expect(await feed.step()).toEqual({ after: step?.after, upTo: step?.upTo, repeated: true });
+    expect(await feedTotals()).toMatchObject({ accepted: 3 });
+    const business = await insights.businessFigures(
+      {
+        id: 'fed',
+        title: 'fed',
+        description: '',
+        type: 'feed.tested',
+        aggregation: 'sum',
+        property: 'amount',
+        unit: 'currency',
+        currencyProperty: 'currency',
+        outcome: 'accepted',
+        groupBy: [],
+        periods: ['day'],
+      },
+      { period: undefined, dimensions: [] },
+      feedWindow,
+      'all',
+    );
+    expect(business).toEqual([
+      { period: undefined, group: [], currency: 'EUR', envelopes: 3, sum: 30, count: 3 },
+    ]);
+  });
+
+  it('keeps business figures per event hour for the last 100 days', async () => {
+    const recent = Math.floor(Date.now() / hour) * hour - 5 * hour;
+    const rows = [0, 0, 1, 3, 3, 3].map((hours, index) => ({
+      ...message(`feedtest:h${index}`, 1),
+      type: 'feed.hourly',
+      event_time: recent + hours * hour + index * 1_000,
+      tracked_num: { amount: index + 1 },
+    }));
+    const old = { ...message('feedtest:old', 1), type: 'feed.hourly', event_time: at };
+    await store.insert(`${store.database}.lineage_v1`, [...rows, old]);
+    await feed.catchUp();
+    const figures = await insights.businessFigures(
+      {
+        id: 'hourly',
+        title: 'hourly',
+        description: '',
+        type: 'feed.hourly',
+        aggregation: 'sum',
+        property: 'amount',
+        unit: 'hours',
+        currencyProperty: undefined,
+        outcome: 'accepted',
+        groupBy: [],
+        periods: ['hour'],
+      },
+      { period: 'hour', dimensions: [] },
+      { from: at - hour, to: recent + 6 * hour },
+      'all',
+    );
+    expect(figures.map((row) => [row.period, row.envelopes, row.sum])).toEqual([
+      [recent, 2, 1 + 2],
+      [recent + hour, 1, 3],
+      [recent + 3 * hour, 3, 4 + 5 + 6],
+    ]);
   });
 });

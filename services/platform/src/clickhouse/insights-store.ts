@@ -15,7 +15,7 @@ import {
 import type { ClickHouseStore, QueryParams } from './clickhouse-store';
 
 /**
- * The reads behind flows and KPIs, over the rollups of migration 3 (`insights-rollups.ts`): thin
+ * The reads behind flows and KPIs, over the rollups of migrations 3 and 4 (`insights-rollups.ts`): thin
  * SQL, no policy logic. Instance states are computed in SQL only where a page or a count needs
  * them over many instances; `deriveFlowInstance` (core) makes the instances shown from the step
  * summaries read here, and the system tests check that both agree.
@@ -392,31 +392,38 @@ export class InsightsStore {
   /**
    * A business KPI's figures in the window: per period bucket (or for the whole window), per value
    * of the dimensions asked, per currency for money. Buckets are whole UTC event days (weeks start
-   * on Monday): those that start in [floor(from), to).
+   * on Monday), or event hours from the hourly rollup (kept `hourlyBusinessRetentionDays`): those
+   * that start in [floor(from), to).
    */
   async businessFigures(
     kpi: BusinessKpi,
     plan: {
-      readonly period: Exclude<KpiPeriod, 'hour'> | undefined;
+      readonly period: KpiPeriod | undefined;
       readonly dimensions: readonly KpiDimension[];
     },
     window: TimeWindow,
     tenants: TenantScope,
   ): Promise<BusinessFigureRow[]> {
     const periodSql = {
+      hour: `toUnixTimestamp(hour) * 1000`,
       day: `toUnixTimestamp(toDateTime(day, 'UTC')) * 1000`,
       week: `toUnixTimestamp(toDateTime(toMonday(day), 'UTC')) * 1000`,
       month: `toUnixTimestamp(toDateTime(toStartOfMonth(day), 'UTC')) * 1000`,
     } as const;
+    const hourly = plan.period === 'hour';
     const params: Record<string, unknown> = {
       type: kpi.type,
       outcomes: outcomesOf(kpi),
       property: kpi.property ?? '',
       currency: kpi.currencyProperty ?? '',
-      first: isoDay(floorDay(window.from)),
-      last: isoDay(floorDay(window.to - 1)),
+      ...(hourly
+        ? { first: floorHour(window.from) / 1000, last: floorHour(window.to - 1) / 1000 }
+        : { first: isoDay(floorDay(window.from)), last: isoDay(floorDay(window.to - 1)) }),
       ...tenantParams(tenants),
     };
+    const bucketFilter = hourly
+      ? `hour BETWEEN toDateTime({first:UInt32}, 'UTC') AND toDateTime({last:UInt32}, 'UTC')`
+      : `day BETWEEN {first:Date} AND {last:Date}`;
     const groups = plan.dimensions.map((dimension, index) => {
       if (dimension.kind === 'column') return `toString(${dimension.name}) AS d${index}`;
       params[`dimension${index}`] = dimension.property;
@@ -435,9 +442,9 @@ export class InsightsStore {
     ];
     const rows = await this.store.query<Record<string, unknown>>(
       `SELECT ${[...selected, 'sum(envelopes) AS envelopes', 'sum(sums[{property:String}]) AS total', 'sum(counts[{property:String}]) AS carrying'].join(', ')}
-       FROM ${this.#db}.kpi_daily_v1
+       FROM ${this.#db}.${hourly ? 'kpi_hourly_v1' : 'kpi_daily_v1'}
        WHERE type = {type:String} AND outcome IN {outcomes:Array(String)}
-         AND day BETWEEN {first:Date} AND {last:Date}
+         AND ${bucketFilter}
          AND ({all:Bool} OR tenant IN {tenants:Array(String)})
        ${keys.length > 0 ? `GROUP BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}` : ''}`,
       params,
@@ -458,9 +465,9 @@ export class InsightsStore {
 
   /**
    * First decisions, delays and latency per source and in total, over the whole hours that start
-   * in [floor(from), to).
+   * in [floor(from), to), of the tenants in scope.
    */
-  async integrationFigures(window: TimeWindow): Promise<IntegrationRow[]> {
+  async integrationFigures(window: TimeWindow, tenants: TenantScope): Promise<IntegrationRow[]> {
     const rows = await this.store.query<{
       source: string;
       total: number;
@@ -476,11 +483,16 @@ export class InsightsStore {
          sumIf(messages, outcome = 'delayed') AS delayed,
          quantilesTDigestMergeIf(0.5, 0.95, 0.99)(latency, outcome != 'delayed') AS latency,
          maxIf(latency_max, outcome != 'delayed') AS latency_max
-       FROM ${this.#db}.integration_hourly_v1
+       FROM ${this.#db}.integration_hourly_v2
        WHERE hour BETWEEN toDateTime({first:UInt32}, 'UTC') AND toDateTime({last:UInt32}, 'UTC')
+         AND ({all:Bool} OR tenant IN {tenants:Array(String)})
        GROUP BY GROUPING SETS ((source), ())
        ORDER BY total, source`,
-      { first: floorHour(window.from) / 1000, last: floorHour(window.to - 1) / 1000 },
+      {
+        first: floorHour(window.from) / 1000,
+        last: floorHour(window.to - 1) / 1000,
+        ...tenantParams(tenants),
+      },
     );
     return rows.map((row) => {
       const accepted = toNumber(row.accepted);
@@ -504,11 +516,17 @@ export class InsightsStore {
     });
   }
 
-  /** When each source last sent each type, ever (every hour of the integration rollup). */
-  async sourceActivity(): Promise<SourceActivity[]> {
+  /**
+   * When each source last sent each type for the tenants in scope, ever (every hour of the
+   * integration rollup).
+   */
+  async sourceActivity(tenants: TenantScope): Promise<SourceActivity[]> {
     const rows = await this.store.query<{ source: string; type: string; last: string }>(
       `SELECT source, type, toUnixTimestamp64Milli(max(last_received)) AS last
-       FROM ${this.#db}.integration_hourly_v1 GROUP BY source, type ORDER BY source, type`,
+       FROM ${this.#db}.integration_hourly_v2
+       WHERE {all:Bool} OR tenant IN {tenants:Array(String)}
+       GROUP BY source, type ORDER BY source, type`,
+      tenantParams(tenants),
     );
     return rows.map((row) => ({
       source: row.source,
@@ -518,15 +536,20 @@ export class InsightsStore {
   }
 
   /**
-   * Dead letters still open (the dead-letter index), and when the oldest was dead-lettered. Every
-   * row of a dead letter has its `dead_lettered_at`, so all its versions share a partition and
-   * FINAL may work partition by partition (twice as fast over a year of dead letters).
+   * Dead letters of the tenants in scope still open (the dead-letter index), and when the oldest
+   * was dead-lettered. Every row of a dead letter has its `dead_lettered_at`, so all its versions
+   * share a partition and FINAL may work partition by partition (twice as fast over a year of
+   * dead letters).
    */
-  async openDeadLetters(): Promise<{ open: number; oldestAt: number | undefined }> {
+  async openDeadLetters(
+    tenants: TenantScope,
+  ): Promise<{ open: number; oldestAt: number | undefined }> {
     const [row] = await this.store.query<{ open: string; oldest: string | null }>(
       `SELECT count() AS open, toUnixTimestamp64Milli(minOrNull(dead_lettered_at)) AS oldest
-       FROM ${this.#db}.dead_letters_v1 FINAL WHERE state = 'open'
+       FROM ${this.#db}.dead_letters_v1 FINAL
+       WHERE state = 'open' AND ({all:Bool} OR tenant IN {tenants:Array(String)})
        SETTINGS do_not_merge_across_partitions_select_final = 1`,
+      tenantParams(tenants),
     );
     return { open: toNumber(row?.open ?? 0), oldestAt: toOptional(row?.oldest) };
   }

@@ -1,5 +1,5 @@
 import type { ClickHouseStore } from './clickhouse-store';
-import { insightsRollupStatements } from './insights-rollups';
+import { insightsRollupStatements, rollupFeedStatements } from './insights-rollups';
 
 /**
  * Numbered, idempotent migrations. Table names carry a version (`lineage_v1`): a change that
@@ -124,9 +124,15 @@ export const migrations: readonly Migration[] = [
     // Long: materialized views and their tables, each explained in insights-rollups.ts.
     statements: insightsRollupStatements,
   },
+  {
+    id: 4,
+    name: 'rollups fed off the insert path; hourly business and per-tenant integration rollups',
+    statements: rollupFeedStatements,
+  },
 ];
 
-export async function migrate(store: ClickHouseStore): Promise<number[]> {
+/** Applies the migrations not yet applied, in order; `upTo` stops early (tests of an upgrade). */
+export async function migrate(store: ClickHouseStore, upTo = Infinity): Promise<number[]> {
   const db = store.database;
   await store.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
   await store.command(
@@ -140,7 +146,7 @@ export async function migrate(store: ClickHouseStore): Promise<number[]> {
   );
   const ran: number[] = [];
   for (const migration of migrations) {
-    if (applied.has(migration.id)) continue;
+    if (applied.has(migration.id) || migration.id > upTo) continue;
     for (const statement of migration.statements) {
       await store.command(statement.replaceAll('{db}', db));
     }

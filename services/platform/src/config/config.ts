@@ -33,6 +33,8 @@ export interface PlumblineConfig {
   readonly retrySweepMs: number;
   /** API requests per second allowed to one access token (burst: twice as many). */
   readonly apiRatePerSecond: number;
+  /** How often the worker process moves new lineage into the flow and KPI rollups. */
+  readonly rollupIntervalMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -110,6 +112,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     apiRatePerSecond: integer('PLUMBLINE_API_RATE', 50, 1, 100_000),
     deadLetterRetentionDays: integer('PLUMBLINE_DLQ_RETENTION_DAYS', 30, 1, 3_650),
     retrySweepMs: integer('PLUMBLINE_RETRY_SWEEP_MS', 10_000, 100, 3_600_000),
+    rollupIntervalMs: integer('PLUMBLINE_ROLLUP_INTERVAL_MS', 5_000, 50, 600_000),
   };
   if (problems.length > 0) {
     throw new PlumblineError(

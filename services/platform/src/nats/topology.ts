@@ -37,6 +37,8 @@ export const Buckets = {
   DeadLetterStates: 'plumbline_dead_letter_states',
   /** Replay jobs with their state and progress, keyed `job.<id>`. */
   ReplayJobs: 'plumbline_replay_jobs',
+  /** Leases of work one process does at a time, keyed by the work (`rollups.<database>`). */
+  Leases: 'plumbline_leases',
 } as const;
 
 export interface TopologyBuckets {
@@ -45,6 +47,7 @@ export interface TopologyBuckets {
   readonly tokens: KV;
   readonly deadLetterStates: KV;
   readonly replayJobs: KV;
+  readonly leases: KV;
 }
 
 const day = 24 * 60 * 60 * 1_000_000_000;
@@ -141,7 +144,8 @@ export async function ensureTopology(
     replicas,
     ttl: retentionMs,
   });
-  return { contracts, policies, tokens, deadLetterStates, replayJobs };
+  const leases = await kvm.create(Buckets.Leases, { history: 1, replicas });
+  return { contracts, policies, tokens, deadLetterStates, replayJobs, leases };
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,0 +1,56 @@
+import type { KV } from '@nats-io/kv';
+
+interface LeaseRecord {
+  readonly holder: string;
+  readonly expiresAt: number;
+}
+
+/**
+ * A named lease in KV: at most one holder at a time, taken over when its holder stops renewing.
+ * Every write is a compare-and-set on the entry's revision, so two contenders never both win.
+ * Expiry compares wall clocks: hosts must agree within a fraction of `ttlMs`.
+ */
+export class KvLease {
+  constructor(
+    private readonly kv: KV,
+    readonly name: string,
+    readonly holder: string,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Takes the lease when free or expired, renews it when held; false when another holds it. */
+  async hold(): Promise<boolean> {
+    const entry = await this.kv.get(this.name);
+    const record = JSON.stringify({ holder: this.holder, expiresAt: this.now() + this.ttlMs });
+    try {
+      if (entry === null || entry.operation !== 'PUT') {
+        await this.kv.create(this.name, record);
+        return true;
+      }
+      const current = entry.json<LeaseRecord>();
+      if (current.holder !== this.holder && current.expiresAt > this.now()) return false;
+      await this.kv.update(this.name, record, entry.revision);
+      return true;
+    } catch (error) {
+      if (isRaceLost(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Gives the lease up (when held), so another holder need not wait for it to expire. */
+  async release(): Promise<void> {
+    const entry = await this.kv.get(this.name);
+    if (entry === null || entry.operation !== 'PUT') return;
+    if (entry.json<LeaseRecord>().holder !== this.holder) return;
+    try {
+      await this.kv.delete(this.name, { previousSeq: entry.revision });
+    } catch (error) {
+      if (!isRaceLost(error)) throw error;
+    }
+  }
+}
+
+function isRaceLost(error: unknown): boolean {
+  return error instanceof Error && /wrong last sequence|key exists/i.test(error.message);
+}
