@@ -84,7 +84,7 @@ export class RollupFeed {
        SETTINGS insert_deduplication_token = '${feed}:${state.fedUpTo}:${upTo}',
          deduplicate_blocks_in_dependent_materialized_views = 1
        ${this.#decisionsSql()}`,
-      { after: state.fedUpTo, up_to: upTo },
+      { after: state.fedUpTo, up_to: upTo, partitions: await this.#partitionsAfter(state.fedUpTo) },
     );
     await this.#record({ step: state.step + 2, fedUpTo: upTo, pendingUpTo: 0 });
     return { after: state.fedUpTo, upTo, repeated };
@@ -122,7 +122,9 @@ export class RollupFeed {
    */
   #decisionsSql(): string {
     const db = this.#db;
-    const inRange = `_block_number > {after:UInt64} AND _block_number <= {up_to:UInt64}`;
+    // Block numbers prune nothing; partitions do (a merge never moves rows across partitions).
+    const inRange = `_partition_id IN {partitions:Array(String)}
+      AND _block_number > {after:UInt64} AND _block_number <= {up_to:UInt64}`;
     return `SELECT envelope_key, source, type, outcome, reason, tracked_num, tracked_str,
         correlation_id, tenant, region, event_time, received_at, decided_at, latency_ms, delivery,
         output_seq, replay_of,
@@ -179,6 +181,17 @@ export class RollupFeed {
       if (rows >= this.#maxRowsPerStep) break;
     }
     return upTo;
+  }
+
+  /** The partitions holding rows written after block `after`: the only ones a step reads. */
+  async #partitionsAfter(after: number): Promise<string[]> {
+    const rows = await this.store.query<{ partition: string }>(
+      `SELECT DISTINCT partition_id AS partition FROM system.parts
+       WHERE database = {db:String} AND table = 'lineage_v1' AND active
+         AND max_block_number > {after:UInt64}`,
+      { db: this.#db, after },
+    );
+    return rows.map((row) => row.partition);
   }
 
   async #highestBlock(): Promise<number> {
