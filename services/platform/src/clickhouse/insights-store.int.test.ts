@@ -198,6 +198,22 @@ function expectedInstances(): FlowInstance[] {
   );
 }
 
+/** A business KPI over order.placed amounts (money), with overrides. */
+const kpi = (overrides: Partial<BusinessKpi>): BusinessKpi => ({
+  id: 'k',
+  title: 'k',
+  description: '',
+  type: 'order.placed',
+  aggregation: 'sum',
+  property: 'amount',
+  unit: 'currency',
+  currencyProperty: 'currency',
+  outcome: 'accepted',
+  groupBy: [],
+  periods: ['hour', 'day', 'week', 'month'],
+  ...overrides,
+});
+
 describe('flow rollup', () => {
   it('counts instances per state as deriveFlowInstances does', async () => {
     const instances = expectedInstances();
@@ -269,20 +285,6 @@ describe('KPI rollups', () => {
     }
     return [...latest.values()];
   };
-  const kpi = (overrides: Partial<BusinessKpi>): BusinessKpi => ({
-    id: 'k',
-    title: 'k',
-    description: '',
-    type: 'order.placed',
-    aggregation: 'sum',
-    property: 'amount',
-    unit: 'currency',
-    currencyProperty: 'currency',
-    outcome: 'accepted',
-    groupBy: [],
-    periods: ['hour', 'day', 'week', 'month'],
-    ...overrides,
-  });
   const wide = { from: t0 - 10 * hour, to: t0 + 48 * hour };
 
   it('sums accepted envelopes per tenant and currency as lineage FINAL does', async () => {
@@ -441,19 +443,7 @@ describe('rollup feed', () => {
     expect(await feed.step()).toEqual({ after: step?.after, upTo: step?.upTo, repeated: true });
     expect(await feedTotals()).toMatchObject({ accepted: 3 });
     const business = await insights.businessFigures(
-      {
-        id: 'fed',
-        title: 'fed',
-        description: '',
-        type: 'feed.tested',
-        aggregation: 'sum',
-        property: 'amount',
-        unit: 'currency',
-        currencyProperty: 'currency',
-        outcome: 'accepted',
-        groupBy: [],
-        periods: ['day'],
-      },
+      kpi({ type: 'feed.tested' }),
       { period: undefined, dimensions: [] },
       feedWindow,
       'all',
@@ -475,19 +465,7 @@ describe('rollup feed', () => {
     await store.insert(`${store.database}.lineage_v1`, [...rows, old]);
     await feed.catchUp();
     const figures = await insights.businessFigures(
-      {
-        id: 'hourly',
-        title: 'hourly',
-        description: '',
-        type: 'feed.hourly',
-        aggregation: 'sum',
-        property: 'amount',
-        unit: 'hours',
-        currencyProperty: undefined,
-        outcome: 'accepted',
-        groupBy: [],
-        periods: ['hour'],
-      },
+      kpi({ type: 'feed.hourly', unit: 'hours', currencyProperty: undefined }),
       { period: 'hour', dimensions: [] },
       { from: at - hour, to: recent + 6 * hour },
       'all',
