@@ -383,8 +383,8 @@ describe('automatic retry', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
 
-    const queued = await api.handle.deadLetters.retry.sweep();
-    expect(queued).toBeGreaterThanOrEqual(limited.length);
+    // The API's own sweep (every 10 s) may have queued some already: the jobs below count both.
+    await api.handle.deadLetters.retry.sweep();
     expect(await api.handle.deadLetters.retry.sweep()).toBe(0); // idempotent
     await api.handle.deadLetters.runner.poke();
     const jobs = (await api.request('GET', '/api/replay-jobs?limit=500', support)).body
