@@ -15,7 +15,7 @@ import {
   transitionTriage,
   untriaged,
   type Actor,
-  type ActionAuditEntry,
+  type AuditEntry,
   type DeadLetter,
   type DeadLetterFilter,
   type Decision,
@@ -235,7 +235,7 @@ export class DeadLetterService {
     return this.#deps.index.scan(selectionFilter(selection), 0, limit);
   }
 
-  async #record(entry: ActionAuditEntry): Promise<void> {
+  async #record(entry: AuditEntry): Promise<void> {
     await this.#deps.audit.record(entry);
   }
 }

@@ -11,8 +11,9 @@ import {
   type Actor,
   type Authentication,
   type TokenRequest,
+  auditedBy,
 } from '@plumbline/core';
-import { auditedBy, type AuditLog, type TokenStore } from '@plumbline/platform';
+import { type AuditLog, type TokenStore } from '@plumbline/platform';
 import type { Authenticator } from './authenticator';
 
 export interface IdentityServiceDeps {

@@ -18,9 +18,10 @@ import {
   type ReplayRequest,
   type RequestProblem,
   type TriageState,
+  auditedBy,
 } from '@plumbline/core';
 import type { DeadLetterService } from '@plumbline/dead-letters';
-import { auditedBy, type AuditLog, type DeadLetterReader } from '@plumbline/platform';
+import { type AuditLog, type DeadLetterReader } from '@plumbline/platform';
 import type { ContractRegistryService } from '@plumbline/registry';
 import type { AppEnv } from '../app-env';
 import { actorOf, jsonBody, limitParam, onlyFields, positiveInt } from '../request';

@@ -6,14 +6,14 @@ import {
   auditReplay,
   auditResolve,
   auditTriage,
-  type AuditActor,
 } from './dead-letter-audit';
+import type { Actor } from '../identity/actor';
 import { transitionDeadLetter } from './dead-letter-state';
 import { applyJobEvent, createReplayJob } from './replay-job';
 import { transitionTriage, untriaged } from './triage';
 import { aDeadLetter, t0, thrown } from './test-fixtures';
 
-const actor: AuditActor = { id: 'sam', role: 'support', requestId: 'req-1' };
+const actor: Actor = { id: 'sam', role: 'support', requestId: 'req-1' };
 const reason = 'contract v2 accepts string amounts';
 const patch = [{ op: 'replace', path: '/data/amount', value: 1 }] as const;
 const job = createReplayJob({

@@ -17,5 +17,29 @@ export function actorOf(principal: Principal, requestId?: string): Actor {
   };
 }
 
+/**
+ * One entry of the audit log: who did what to what, and why. "When" is stamped by the audit log
+ * as it records the entry.
+ */
+export interface AuditEntry {
+  readonly actor: string;
+  readonly role: string;
+  readonly action: string;
+  readonly target: string;
+  readonly before?: unknown;
+  readonly after?: unknown;
+  readonly reason?: string;
+  readonly requestId?: string;
+}
+
+/** The who of an audit entry, from the acting actor. */
+export function auditedBy(actor: Actor): Pick<AuditEntry, 'actor' | 'role' | 'requestId'> {
+  return {
+    actor: actor.id,
+    role: actor.role,
+    ...(actor.requestId === undefined ? {} : { requestId: actor.requestId }),
+  };
+}
+
 /** Plumbline acting on its own (the bootstrap token, automatic retries). */
 export const systemActor: Actor = { id: 'plumbline', role: 'system' };

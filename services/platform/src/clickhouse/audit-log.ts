@@ -1,26 +1,5 @@
-import type { Actor } from '@plumbline/core';
+import type { AuditEntry } from '@plumbline/core';
 import type { ClickHouseStore } from './clickhouse-store';
-
-/** The who of an audit entry, from the acting principal. */
-export function auditedBy(actor: Actor): Pick<AuditEntry, 'actor' | 'role' | 'requestId'> {
-  return {
-    actor: actor.id,
-    role: actor.role,
-    ...(actor.requestId === undefined ? {} : { requestId: actor.requestId }),
-  };
-}
-
-/** Who did what to what, when and why. Append-only: nothing in Plumbline updates or deletes rows. */
-export interface AuditEntry {
-  readonly actor: string;
-  readonly role: string;
-  readonly action: string;
-  readonly target: string;
-  readonly before?: unknown;
-  readonly after?: unknown;
-  readonly reason?: string;
-  readonly requestId?: string;
-}
 
 export interface AuditRecord extends Required<Omit<AuditEntry, 'before' | 'after'>> {
   readonly at: string;
@@ -28,6 +7,7 @@ export interface AuditRecord extends Required<Omit<AuditEntry, 'before' | 'after
   readonly after: string;
 }
 
+/** The audit log: who did what to what, when and why. Append-only: nothing updates or deletes rows. */
 export class AuditLog {
   readonly #table: string;
 
