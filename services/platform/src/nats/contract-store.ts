@@ -6,6 +6,7 @@ import type {
   RegistryConfig,
 } from '@plumbline/core';
 import { mirrorBucket, type KvMirror } from './kv-mirror';
+import { isRevisionConflict } from './kv-conflict';
 
 /**
  * The contract registry's durable home: a NATS KV bucket (history kept).
@@ -28,8 +29,7 @@ export class ContractStore {
       await this.kv.create(versionKey(version.type, version.version), JSON.stringify(version));
       return true;
     } catch (error) {
-      if (error instanceof Error && /wrong last sequence|key exists/i.test(error.message))
-        return false;
+      if (isRevisionConflict(error)) return false;
       throw error;
     }
   }

@@ -1,4 +1,5 @@
 import type { KV } from '@nats-io/kv';
+import { isRevisionConflict } from './kv-conflict';
 
 interface LeaseRecord {
   readonly holder: string;
@@ -33,7 +34,7 @@ export class KvLease {
       await this.kv.update(this.name, record, entry.revision);
       return true;
     } catch (error) {
-      if (isRaceLost(error)) return false;
+      if (isRevisionConflict(error)) return false;
       throw error;
     }
   }
@@ -46,11 +47,7 @@ export class KvLease {
     try {
       await this.kv.delete(this.name, { previousSeq: entry.revision });
     } catch (error) {
-      if (!isRaceLost(error)) throw error;
+      if (!isRevisionConflict(error)) throw error;
     }
   }
-}
-
-function isRaceLost(error: unknown): boolean {
-  return error instanceof Error && /wrong last sequence|key exists/i.test(error.message);
 }
