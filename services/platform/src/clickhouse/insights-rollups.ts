@@ -116,21 +116,7 @@ export const insightsRollupStatements: readonly string[] = [
   COMMENT 'Envelopes, sums and counts of tracked numbers per type, outcome, event day and dimension'`,
 
   `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.kpi_daily_mv_v1 TO {db}.kpi_daily_v1 AS
-  WITH (SELECT groupArray(property) FROM {db}.kpi_dimensions_v1) AS kept
-  SELECT type,
-    if(sign > 0, outcome, 'rejected') AS outcome,
-    toDate(event_time) AS day,
-    tenant, region, source,
-    if(sign > 0, mapFilter((key, value) -> has(kept, key), tracked_str),
-      CAST(map(), 'Map(LowCardinality(String), String)')) AS dimensions,
-    sum(toInt64(sign)) AS envelopes,
-    sumMap(if(sign > 0, CAST(tracked_num, 'Map(String, Float64)'), CAST(map(), 'Map(String, Float64)'))) AS sums,
-    sumMap(if(sign > 0, CAST(mapApply((key, value) -> (key, 1), tracked_num), 'Map(String, UInt64)'),
-      CAST(map(), 'Map(String, UInt64)'))) AS counts
-  FROM {db}.lineage_decisions_v1
-  ARRAY JOIN if(replay_of != '' AND first_decision, [1, -1], [1]) AS sign
-  WHERE first_decision OR (outcome = 'delayed' AND delivery <= 1)
-  GROUP BY type, outcome, day, tenant, region, source, dimensions`,
+  ${businessRollupSelect('toDate(event_time)', 'day', '{db}.lineage_decisions_v1')}`,
 
   // Integration figures per hour received: first decisions, delays, latency, last message.
   `CREATE TABLE IF NOT EXISTS {db}.integration_hourly_v1 (

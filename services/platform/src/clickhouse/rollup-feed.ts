@@ -23,6 +23,13 @@ interface FeedState {
 
 const feed = 'lineage';
 
+interface LineagePart {
+  /** Highest block number in the part. */
+  readonly block: number;
+  readonly rows: number;
+  readonly partition: string;
+}
+
 /**
  * Steps under way per store: feeds sharing a store (several workers in one process) take turns,
  * each reading the state the previous one left.
@@ -73,9 +80,10 @@ export class RollupFeed {
   async #step(): Promise<RollupFeedStep | undefined> {
     const state = await this.#state();
     const repeated = state.pendingUpTo > state.fedUpTo;
+    const parts = await this.#partsAfter(state.fedUpTo);
     let upTo = state.pendingUpTo;
     if (!repeated) {
-      upTo = await this.#nextUpTo(state.fedUpTo);
+      upTo = this.#nextUpTo(state.fedUpTo, parts);
       if (upTo <= state.fedUpTo) return undefined;
       await this.#record({ step: state.step + 1, fedUpTo: state.fedUpTo, pendingUpTo: upTo });
     }
@@ -84,7 +92,12 @@ export class RollupFeed {
        SETTINGS insert_deduplication_token = '${feed}:${state.fedUpTo}:${upTo}',
          deduplicate_blocks_in_dependent_materialized_views = 1
        ${this.#decisionsSql()}`,
-      { after: state.fedUpTo, up_to: upTo, partitions: await this.#partitionsAfter(state.fedUpTo) },
+      // Block numbers prune nothing; partitions do (a merge never moves rows across partitions).
+      {
+        after: state.fedUpTo,
+        up_to: upTo,
+        partitions: [...new Set(parts.map((p) => p.partition))],
+      },
     );
     await this.#record({ step: state.step + 2, fedUpTo: upTo, pendingUpTo: 0 });
     return { after: state.fedUpTo, upTo, repeated };
@@ -92,7 +105,7 @@ export class RollupFeed {
 
   /** Steps until the rollups hold every row committed when called; returns the steps taken. */
   async catchUp(): Promise<number> {
-    const target = await this.#highestBlock();
+    const target = Math.max(0, ...(await this.#partsAfter(0)).map((part) => part.block));
     let steps = 0;
     for (;;) {
       const step = await this.step();
@@ -105,15 +118,11 @@ export class RollupFeed {
   /** What is committed to lineage and not yet in the rollups. */
   async backlog(): Promise<RollupBacklog> {
     const { fedUpTo } = await this.#state();
-    const [row] = await this.store.query<{ blocks: string; rows: string }>(
-      `SELECT greatest(max(max_block_number), {after:UInt64}) - {after:UInt64} AS blocks,
-         sum(rows) AS rows
-       FROM system.parts
-       WHERE database = {db:String} AND table = 'lineage_v1' AND active
-         AND max_block_number > {after:UInt64}`,
-      { db: this.#db, after: fedUpTo },
-    );
-    return { blocks: Number(row?.blocks ?? 0), rows: Number(row?.rows ?? 0) };
+    const parts = await this.#partsAfter(fedUpTo);
+    return {
+      blocks: Math.max(fedUpTo, ...parts.map((part) => part.block)) - fedUpTo,
+      rows: parts.reduce((sum, part) => sum + part.rows, 0),
+    };
   }
 
   /**
@@ -122,7 +131,6 @@ export class RollupFeed {
    */
   #decisionsSql(): string {
     const db = this.#db;
-    // Block numbers prune nothing; partitions do (a merge never moves rows across partitions).
     const inRange = `_partition_id IN {partitions:Array(String)}
       AND _block_number > {after:UInt64} AND _block_number <= {up_to:UInt64}`;
     return `SELECT envelope_key, source, type, outcome, reason, tracked_num, tracked_str,
@@ -165,41 +173,30 @@ export class RollupFeed {
   }
 
   /** The end of the next range: parts in block order, until about `maxRowsPerStep` rows. */
-  async #nextUpTo(after: number): Promise<number> {
-    const parts = await this.store.query<{ block: string; rows: string }>(
-      `SELECT max_block_number AS block, rows FROM system.parts
-       WHERE database = {db:String} AND table = 'lineage_v1' AND active
-         AND max_block_number > {after:UInt64}
-       ORDER BY max_block_number`,
-      { db: this.#db, after },
-    );
+  #nextUpTo(after: number, parts: readonly LineagePart[]): number {
     let upTo = after;
     let rows = 0;
     for (const part of parts) {
-      upTo = Number(part.block);
-      rows += Number(part.rows);
+      upTo = part.block;
+      rows += part.rows;
       if (rows >= this.#maxRowsPerStep) break;
     }
     return upTo;
   }
 
-  /** The partitions holding rows written after block `after`: the only ones a step reads. */
-  async #partitionsAfter(after: number): Promise<string[]> {
-    const rows = await this.store.query<{ partition: string }>(
-      `SELECT DISTINCT partition_id AS partition FROM system.parts
+  /** Active parts of `lineage_v1` holding rows written after block `after`, in block order. */
+  async #partsAfter(after: number): Promise<LineagePart[]> {
+    const parts = await this.store.query<{ block: string; rows: string; partition: string }>(
+      `SELECT max_block_number AS block, rows, partition_id AS partition FROM system.parts
        WHERE database = {db:String} AND table = 'lineage_v1' AND active
-         AND max_block_number > {after:UInt64}`,
+         AND max_block_number > {after:UInt64}
+       ORDER BY max_block_number`,
       { db: this.#db, after },
     );
-    return rows.map((row) => row.partition);
-  }
-
-  async #highestBlock(): Promise<number> {
-    const [row] = await this.store.query<{ block: string }>(
-      `SELECT max(max_block_number) AS block FROM system.parts
-       WHERE database = {db:String} AND table = 'lineage_v1' AND active`,
-      { db: this.#db },
-    );
-    return Number(row?.block ?? 0);
+    return parts.map((part) => ({
+      block: Number(part.block),
+      rows: Number(part.rows),
+      partition: part.partition,
+    }));
   }
 }
