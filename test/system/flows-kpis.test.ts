@@ -286,6 +286,13 @@ describe('flows', () => {
         : undefined;
     });
     expect(page.flow).toMatchObject({ id: 'purchase-by-reference', rolledUp: false });
+    // The overview counts it beside the rolled-up flows (which it counts in one query).
+    const overview = await get<{
+      flows: { id: string; rolledUp: boolean; instances: Record<string, number> }[];
+    }>('/api/flows');
+    const byReference = overview.flows.find((flow) => flow.id === 'purchase-by-reference');
+    expect(byReference).toMatchObject({ rolledUp: false });
+    expect(byReference?.instances.completed).toBeGreaterThanOrEqual(1);
   });
 
   it('pages with an opaque cursor and refuses a cursor of another query', async () => {

@@ -108,25 +108,34 @@ export class InsightsService {
   }
 
   /**
-   * Every flow with its instances started in the window, counted per state. The flows are counted
-   * concurrently: each is one query, and ClickHouse runs them side by side.
+   * Every flow with its instances started in the window, counted per state: the rolled-up flows
+   * in one query, the others derived from lineage each.
    */
   async flowOverview(request: WindowRequest, tenants: TenantScope) {
     const now = this.#now();
     const window = resolveWindow(request, now, insightsLimits.flows);
-    const flows = await Promise.all(
-      this.flows.map(async (flow) => {
-        const counts = isRolledUp(flow)
-          ? await this.deps.store.flowStateCounts(flow, window, now, tenants)
-          : countStates(await this.#derived(flow, window, now, tenants));
-        const total = counts.in_progress + counts.breached + counts.failed + counts.completed;
-        return {
-          ...definitionView(flow),
-          rolledUp: isRolledUp(flow),
-          instances: { ...counts, total },
-        };
-      }),
-    );
+    const rolledUp = this.flows.filter(isRolledUp);
+    const [counted, derived] = await Promise.all([
+      this.deps.store.flowStateCounts(rolledUp, window, now, tenants),
+      Promise.all(
+        this.flows
+          .filter((flow) => !isRolledUp(flow))
+          .map(
+            async (flow) =>
+              [flow.id, countStates(await this.#derived(flow, window, now, tenants))] as const,
+          ),
+      ),
+    ]);
+    const countsOf = new Map([...counted, ...derived]);
+    const flows = this.flows.map((flow) => {
+      const counts = countsOf.get(flow.id) ?? countStates([]);
+      const total = counts.in_progress + counts.breached + counts.failed + counts.completed;
+      return {
+        ...definitionView(flow),
+        rolledUp: isRolledUp(flow),
+        instances: { ...counts, total },
+      };
+    });
     return { window: windowView(window), evaluatedAt: iso(now), flows };
   }
 

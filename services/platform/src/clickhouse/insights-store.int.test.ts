@@ -47,6 +47,23 @@ const flow: FlowDefinition = {
   })),
 };
 
+/** A second flow over two of the first's step types, with other SLAs: one type, two flows. */
+const shipping: FlowDefinition = {
+  ...flow,
+  id: 'shipping',
+  title: 'Shipping',
+  sla: '12h',
+  slaMs: 12 * hour,
+  steps: ['order.packed', 'order.shipped'].map((type, index) => ({
+    index,
+    type,
+    title: type,
+    sla: index === 0 ? undefined : '8h',
+    slaMs: index === 0 ? undefined : 8 * hour,
+    correlation: { by: 'correlation_id' as const },
+  })),
+};
+
 /** A lineage row as the worker writes it (the columns the rollups read). */
 interface Row {
   envelope_key: string;
@@ -188,12 +205,12 @@ afterAll(async () => {
 
 const all = () => [...first, ...later];
 
-function expectedInstances(): FlowInstance[] {
+function expectedInstances(of: FlowDefinition = flow): FlowInstance[] {
   const facts = all().flatMap((row) => {
-    const fact = flowFactOf(flow, row);
+    const fact = flowFactOf(of, row);
     return fact === undefined ? [] : [fact];
   });
-  return deriveFlowInstances(flow, facts, now).filter(
+  return deriveFlowInstances(of, facts, now).filter(
     (instance) => instance.startedAt >= window.from && instance.startedAt < window.to,
   );
 }
@@ -215,19 +232,31 @@ const kpi = (overrides: Partial<BusinessKpi>): BusinessKpi => ({
 });
 
 describe('flow rollup', () => {
-  it('counts instances per state as deriveFlowInstances does', async () => {
-    const instances = expectedInstances();
-    const count = (state: string) => instances.filter((i) => i.state === state).length;
-    expect(instances.length).toBeGreaterThan(100);
-    expect(await insights.flowStateCounts(flow, window, now, 'all')).toEqual({
-      in_progress: count('in_progress'),
-      breached: count('breached'),
-      failed: count('failed'),
-      completed: count('completed'),
-      completedLate: instances.filter((i) => i.state === 'completed' && i.breached).length,
-    });
-    for (const state of ['in_progress', 'breached', 'failed', 'completed'])
-      expect(count(state), state).toBeGreaterThan(0);
+  it('counts instances per state as deriveFlowInstances does, every flow in one query', async () => {
+    const expected = (of: FlowDefinition) => {
+      const instances = expectedInstances(of);
+      const count = (state: string) => instances.filter((i) => i.state === state).length;
+      expect(instances.length, of.id).toBeGreaterThan(100);
+      for (const state of ['in_progress', 'breached', 'failed', 'completed'])
+        expect(count(state), `${of.id} ${state}`).toBeGreaterThan(0);
+      return {
+        in_progress: count('in_progress'),
+        breached: count('breached'),
+        failed: count('failed'),
+        completed: count('completed'),
+        completedLate: instances.filter((i) => i.state === 'completed' && i.breached).length,
+      };
+    };
+    const counts = await insights.flowStateCounts([flow, shipping], window, now, 'all');
+    expect(counts).toEqual(
+      new Map([
+        ['orders', expected(flow)],
+        ['shipping', expected(shipping)],
+      ]),
+    );
+    expect(await insights.flowStateCounts([shipping], window, now, 'all')).toEqual(
+      new Map([['shipping', expected(shipping)]]),
+    );
   });
 
   it('pages every instance once and derives each exactly as from the lineage rows', async () => {
@@ -268,9 +297,12 @@ describe('flow rollup', () => {
   });
 
   it("keeps to a caller's tenants", async () => {
-    const counts = await insights.flowStateCounts(flow, window, now, ['eu']);
+    const counts = (await insights.flowStateCounts([flow], window, now, ['eu'])).get(flow.id);
     const eu = expectedInstances().filter((instance) => instance.tenant === 'eu');
-    expect(counts.in_progress + counts.breached + counts.failed + counts.completed).toBe(eu.length);
+    expect(counts).toBeDefined();
+    expect(counts!.in_progress + counts!.breached + counts!.failed + counts!.completed).toBe(
+      eu.length,
+    );
   });
 });
 

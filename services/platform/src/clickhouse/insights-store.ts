@@ -122,28 +122,42 @@ export class InsightsStore {
 
   // ---- flows ----------------------------------------------------------------------------
 
-  /** Instances of a rolled-up flow started in the window, per state at `now`. */
+  /**
+   * Instances of rolled-up flows started in the window, per flow id and state at `now`: one
+   * statement for all of them (a statement's fixed cost is a good share of a flow's).
+   */
   async flowStateCounts(
-    flow: FlowDefinition,
+    flows: readonly FlowDefinition[],
     window: TimeWindow,
     now: number,
     tenants: TenantScope,
-  ): Promise<FlowStateCounts> {
-    const rows = await this.store.query<{ state: FlowState; instances: string; late: string }>(
-      `SELECT state, count() AS instances, countIf(late) AS late
-       FROM (${this.#instancesSql(flow, false)})
-       GROUP BY state`,
-      this.#instanceParams(flow, window, now, tenants),
+  ): Promise<Map<string, FlowStateCounts>> {
+    const counts = new Map<string, FlowStateCounts>();
+    if (flows.length === 0) return counts;
+    const rows = await this.store.query<{
+      flow: number;
+      state: FlowState;
+      instances: string;
+      late: string;
+    }>(
+      `SELECT flow, state, count() AS instances, countIf(late) AS late
+       FROM (${this.#instancesSql(flows, false)})
+       GROUP BY flow, state`,
+      this.#instanceParams(flows, window, now, tenants),
     );
-    const count = (state: FlowState) =>
-      toNumber(rows.find((r) => r.state === state)?.instances ?? 0);
-    return {
-      in_progress: count('in_progress'),
-      breached: count('breached'),
-      failed: count('failed'),
-      completed: count('completed'),
-      completedLate: toNumber(rows.find((r) => r.state === 'completed')?.late ?? 0),
-    };
+    flows.forEach((flow, index) => {
+      const of = rows.filter((row) => toNumber(row.flow) === index + 1);
+      const count = (state: FlowState) =>
+        toNumber(of.find((row) => row.state === state)?.instances ?? 0);
+      counts.set(flow.id, {
+        in_progress: count('in_progress'),
+        breached: count('breached'),
+        failed: count('failed'),
+        completed: count('completed'),
+        completedLate: toNumber(of.find((row) => row.state === 'completed')?.late ?? 0),
+      });
+    });
+    return counts;
   }
 
   /**
@@ -168,14 +182,14 @@ export class InsightsStore {
       state: FlowState;
     }>(
       `SELECT tenant, correlation, started, state
-       FROM (${this.#instancesSql(flow, true)})
+       FROM (${this.#instancesSql([flow], true)})
        WHERE ({state:String} = '' OR state = {state:String})
          AND ({first:Bool} OR started < {after_started:Int64}
            OR (started = {after_started:Int64} AND (tenant, correlation) > ({after_tenant:String}, {after_correlation:String})))
        ORDER BY started DESC, tenant, correlation
        LIMIT {limit:UInt32}`,
       {
-        ...this.#instanceParams(flow, window, now, tenants),
+        ...this.#instanceParams([flow], window, now, tenants),
         state: page.state ?? '',
         first: page.after === undefined,
         after_started: page.after?.startedAt ?? 0,
@@ -309,32 +323,39 @@ export class InsightsStore {
   }
 
   /**
-   * The state of each instance of a rolled-up flow started in [from, to), at `now`: the same
-   * rules as `deriveFlowInstance` (core), over the first step seen, when each step was first
-   * accepted and whether it was rejected. Reads the flow's step types from the lookback before the
-   * window on. Instances are grouped by a 64-bit hash of (tenant, correlation id): grouping by the
-   * strings costs twice as much, and two instances sharing a hash among a million is a one in ten
-   * million chance.
+   * The state of each instance of the given rolled-up flows started in [from, to), at `now`, with
+   * its flow's position in the list (`flow`, from 1): the same rules as `deriveFlowInstance`
+   * (core), over the first step seen, when each step was first accepted and whether it was
+   * rejected. One statement for any number of flows: each step row is joined to the (flow, step)
+   * pairs its type stands for (a type may be a step of several flows), and read from its flow's
+   * lookback before the window on. Instances are grouped by flow and a 64-bit hash of (tenant,
+   * correlation id): grouping by the strings costs twice as much, and two instances sharing a
+   * hash among a million is a one in ten million chance.
    */
-  #instancesSql(flow: FlowDefinition, withNames: boolean): string {
-    // Unrolled per step (array lambdas are several times slower here); 0 stands for "never".
-    const positions = flow.steps.map((step) => step.index + 1);
+  #instancesSql(flows: readonly FlowDefinition[], withNames: boolean): string {
+    // Unrolled over step positions (array lambdas are several times slower here); 0 stands for
+    // "never"; a position past a flow's last step has no rows and no SLA.
+    const positions = Array.from(
+      { length: Math.max(...flows.map((flow) => flow.steps.length)) },
+      (_, index) => index + 1,
+    );
     const later = positions.filter((i) => i > 1);
     const done = (i: number) => `d${i}`;
     const due = (i: number) => `due${i}`;
+    const stepSla = (i: number) => `{step_sla:Array(Array(Int64))}[flow][${i}]`;
     const any = (terms: string[]) => (terms.length === 0 ? 'false' : `(${terms.join(' OR ')})`);
     return `
-      SELECT ${withNames ? 'instance_tenant AS tenant, instance_correlation AS correlation, ' : ''}started,
-        ${positions.map((i) => `(start > ${i} OR ${done(i)} > 0)`).join(' AND ')} AS completed,
+      SELECT flow, ${withNames ? 'instance_tenant AS tenant, instance_correlation AS correlation, ' : ''}started,
+        ${positions.map((i) => `(${i} > {step_count:Array(UInt8)}[flow] OR start > ${i} OR ${done(i)} > 0)`).join(' AND ')} AS completed,
         ${any(positions.map((i) => `(start <= ${i} AND ${done(i)} = 0 AND r${i})`))} AS failed,
         ${later
           .map(
             (i) =>
-              `if(start < ${i} AND ${done(i - 1)} > 0 AND {sla${i}:Int64} > 0, ${done(i - 1)} + {sla${i}:Int64}, 0) AS ${due(i)}`,
+              `if(start < ${i} AND ${done(i - 1)} > 0 AND ${stepSla(i)} > 0, ${done(i - 1)} + ${stepSla(i)}, 0) AS ${due(i)}`,
           )
           .join(',\n        ')},
         greatest(${positions.map((i) => `if(start <= ${i}, ${done(i)}, 0)`).join(', ')}) AS last_done,
-        started + {flow_sla:Int64} AS flow_due,
+        started + {flow_sla:Array(Int64)}[flow] AS flow_due,
         ${any([
           ...later.map((i) => `(${due(i)} > 0 AND ${done(i)} = 0 AND {now:Int64} > ${due(i)})`),
           `(NOT completed AND {now:Int64} > flow_due)`,
@@ -345,44 +366,53 @@ export class InsightsStore {
         ])} AS late,
         multiIf(completed, 'completed', failed, 'failed', open_breach, 'breached', 'in_progress') AS state
       FROM (
-        SELECT cityHash64(tenant, correlation_id) AS instance,
+        SELECT flow_step[1] AS flow, cityHash64(tenant, correlation_id) AS instance,
           ${withNames ? 'any(tenant) AS instance_tenant, any(correlation_id) AS instance_correlation,' : ''}
-          min(indexOf({types:Array(String)}, type)) AS start,
+          min(flow_step[2]) AS start,
           ${positions
             .map(
               (i) =>
-                `minIf(toUnixTimestamp64Milli(assumeNotNull(first_accepted)), type = {type${i}:String} AND isNotNull(first_accepted)) AS ${done(i)},
-          maxIf(isNotNull(last_rejected), type = {type${i}:String}) AS r${i}`,
+                `minIf(toUnixTimestamp64Milli(assumeNotNull(first_accepted)), flow_step[2] = ${i} AND isNotNull(first_accepted)) AS ${done(i)},
+          maxIf(isNotNull(last_rejected), flow_step[2] = ${i}) AS r${i}`,
             )
             .join(',\n          ')},
           toUnixTimestamp64Milli(min(first_seen)) AS started
         FROM ${this.#db}.flow_steps_v1
+        ARRAY JOIN {steps_of_type:Map(String, Array(Array(UInt16)))}[type] AS flow_step
         WHERE type IN {types:Array(String)} AND day >= {since:Date}
+          AND day >= {flow_since:Array(Date)}[flow_step[1]]
           AND ({all:Bool} OR tenant IN {tenants:Array(String)})
-        GROUP BY instance
+        GROUP BY flow, instance
         HAVING started >= {from:Int64} AND started < {to:Int64}
       )`;
   }
 
   #instanceParams(
-    flow: FlowDefinition,
+    flows: readonly FlowDefinition[],
     window: TimeWindow,
     now: number,
     tenants: TenantScope,
   ): QueryParams {
-    const steps: Record<string, unknown> = {};
-    for (const step of flow.steps) {
-      steps[`type${step.index + 1}`] = step.type;
-      steps[`sla${step.index + 1}`] = step.slaMs ?? 0;
-    }
+    const stepsOfType = new Map<string, [number, number][]>();
+    flows.forEach((flow, index) => {
+      for (const step of flow.steps) {
+        const pairs = stepsOfType.get(step.type) ?? [];
+        pairs.push([index + 1, step.index + 1]);
+        stepsOfType.set(step.type, pairs);
+      }
+    });
+    const sinces = flows.map((flow) => floorDay(window.from - flowLookbackMs(flow)));
     return {
-      ...steps,
-      types: flow.steps.map((step) => step.type),
-      flow_sla: flow.slaMs,
+      steps_of_type: stepsOfType,
+      types: [...stepsOfType.keys()],
+      step_count: flows.map((flow) => flow.steps.length),
+      step_sla: flows.map((flow) => flow.steps.map((step) => step.slaMs ?? 0)),
+      flow_sla: flows.map((flow) => flow.slaMs),
+      flow_since: sinces.map(isoDay),
+      since: isoDay(Math.min(...sinces)),
       now,
       from: window.from,
       to: window.to,
-      since: isoDay(floorDay(window.from - flowLookbackMs(flow))),
       ...tenantParams(tenants),
     };
   }
