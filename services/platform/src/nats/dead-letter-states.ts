@@ -1,4 +1,5 @@
 import type { KV } from '@nats-io/kv';
+import { isRevisionConflict } from './kv-conflict';
 
 /**
  * What a person or a replay job decided for one dead letter. Written once per dead letter with
@@ -30,6 +31,7 @@ export class DeadLetterStates {
       await this.kv.create(key(seq), JSON.stringify(record));
       return { claimed: true };
     } catch (error) {
+      if (!isRevisionConflict(error)) throw error;
       const existing = await this.get(seq);
       if (existing === undefined) throw error;
       return { claimed: false, existing };

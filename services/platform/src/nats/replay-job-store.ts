@@ -1,6 +1,7 @@
 import type { KV } from '@nats-io/kv';
 import { ErrorCode, PlumblineError, type ReplayJob } from '@plumbline/core';
 import { mirrorBucket, type KvMirror } from './kv-mirror';
+import { isRevisionConflict } from './kv-conflict';
 
 const key = (id: string) => `job.${id}`;
 
@@ -38,6 +39,7 @@ export class ReplayJobStore {
       await this.kv.create(key(job.id), JSON.stringify(job));
       this.#jobs.set(job.id, job);
     } catch (error) {
+      if (!isRevisionConflict(error)) throw error;
       throw new PlumblineError(ErrorCode.Conflict, `replay job ${job.id} already exists`, {
         cause: error,
       });
@@ -68,8 +70,9 @@ export class ReplayJobStore {
         await this.kv.update(key(id), JSON.stringify(after), entry.revision);
         this.#jobs.set(id, after);
         return after;
-      } catch {
-        continue; // changed in between: read again
+      } catch (error) {
+        if (isRevisionConflict(error)) continue; // changed in between: read again
+        throw error;
       }
     }
     throw new PlumblineError(

@@ -1,6 +1,7 @@
 import type { KV } from '@nats-io/kv';
 import { ErrorCode, PlumblineError, type AccessTokenRecord } from '@plumbline/core';
 import { mirrorBucket, type KvMirror } from './kv-mirror';
+import { isRevisionConflict } from './kv-conflict';
 
 const tokenKey = (id: string) => `token.${id}`;
 const bootstrapKey = 'bootstrap';
@@ -49,6 +50,7 @@ export class TokenStore {
     try {
       await this.kv.create(tokenKey(record.id), JSON.stringify(record));
     } catch (error) {
+      if (!isRevisionConflict(error)) throw error;
       throw new PlumblineError(ErrorCode.Conflict, `token ${record.id} already exists`, {
         cause: error,
       });
@@ -72,8 +74,9 @@ export class TokenStore {
       const after = change(before);
       try {
         await this.kv.update(tokenKey(id), JSON.stringify(after), entry.revision);
-      } catch {
-        continue; // someone else changed it in between: read again
+      } catch (error) {
+        if (isRevisionConflict(error)) continue; // someone else changed it in between: read again
+        throw error;
       }
       this.#records.set(id, after);
       return { before, after };
@@ -89,8 +92,9 @@ export class TokenStore {
     try {
       await this.kv.create(bootstrapKey, JSON.stringify({ at: at.toISOString() }));
       return true;
-    } catch {
-      return false;
+    } catch (error) {
+      if (isRevisionConflict(error)) return false; // another process claimed it
+      throw error;
     }
   }
 
