@@ -44,7 +44,7 @@ export async function startTestApi(
 ): Promise<TestApi> {
   const handle = await openApi(
     plumbline.infra,
-    healthProbes(plumbline.infra, () => plumbline.workers[0]?.worker),
+    healthProbes(plumbline.infra, () => plumbline.workers[0]),
     options,
   );
   const port = await freePort();

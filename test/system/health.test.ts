@@ -1,4 +1,4 @@
-/** GET /api/health against the real components: up, then NATS taken away. */
+/** GET /api/health against the real components: up, then NATS taken away; the rollup feeder's state. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '@plumbline/api';
 import { healthProbes } from '@plumbline/cli';
@@ -15,7 +15,7 @@ afterAll(async () => {
 const health = async () => {
   const app = createApp({
     logger: plumbline.infra.logger,
-    health: healthProbes(plumbline.infra, () => plumbline.workers[0]?.worker),
+    health: healthProbes(plumbline.infra, () => plumbline.workers[0]),
     authenticator: { authenticate: () => ({ ok: false, reason: 'unknown' }) }, // health is public
   });
   const response = await app.request('/api/health');
@@ -23,10 +23,35 @@ const health = async () => {
     status: response.status,
     body: (await response.json()) as {
       down: string[];
-      components: Record<string, { up: boolean }>;
+      components: Record<string, { up: boolean; detail?: string }>;
     },
   };
 };
+
+it('reports the rollups: rows waiting for the feed, and down once the feeder keeps failing', async () => {
+  await plumbline.waitForRollups();
+  const up = await health();
+  expect(up.body.components.rollups).toMatchObject({ up: true });
+  expect(up.body.components.rollups?.detail).toMatch(/^0 lineage rows waiting; /);
+
+  const runtime = plumbline.workers[0]!;
+  const failing = healthProbes(plumbline.infra, () => ({
+    worker: runtime.worker,
+    rollupFeeder: {
+      stats: () => ({
+        steps: 3,
+        lastFedAt: Date.now() - 5 * 60_000,
+        lastError: 'Code: 241. Memory limit exceeded',
+        feeding: true,
+      }),
+      stop: () => Promise.resolve(),
+    },
+  }));
+  expect(await failing.rollups()).toEqual({
+    up: false,
+    detail: 'failing: Code: 241. Memory limit exceeded; 0 lineage rows waiting',
+  });
+});
 
 it('is 200 with every component up, and 503 naming NATS and JetStream when the server is gone', async () => {
   const up = await health();

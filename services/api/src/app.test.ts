@@ -19,6 +19,7 @@ const probes = (overrides: Partial<HealthProbes> = {}): HealthProbes => ({
   jetstream: up,
   clickhouse: up,
   worker: up,
+  rollups: up,
   ...overrides,
 });
 const logger = createLogger('silent');

@@ -1,14 +1,16 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { HealthProbes } from '@plumbline/api';
-import type { GovernanceWorker } from '@plumbline/governance';
+import type { GovernanceRuntime } from '@plumbline/governance';
+import { RollupFeed } from '@plumbline/platform';
 import type { Infrastructure } from './boot';
 
 const stalledAfterMs = 60_000;
 
 export function healthProbes(
   infra: Infrastructure,
-  worker: () => GovernanceWorker | undefined,
+  runtime: () => Pick<GovernanceRuntime, 'worker' | 'rollupFeeder'> | undefined,
 ): HealthProbes {
+  const feed = new RollupFeed(infra.store);
   return {
     nats: () =>
       Promise.resolve(
@@ -25,7 +27,7 @@ export function healthProbes(
       return { up: true, detail: infra.store.transport };
     },
     worker: () => {
-      const current = worker();
+      const current = runtime()?.worker;
       if (current === undefined) return Promise.resolve({ up: false, detail: 'not started' });
       const stats = current.stats();
       if (!stats.running) return Promise.resolve({ up: false, detail: 'stopped' });
@@ -36,6 +38,25 @@ export function healthProbes(
         up: true,
         detail: `${stats.accepted} accepted, ${stats.rejected} rejected, ${stats.delayed} delayed`,
       });
+    },
+    /**
+     * The flow and KPI rollups: what lineage holds that the feed has not moved yet, and whether
+     * this process's feeder keeps failing (down after a minute without a step while failing).
+     */
+    rollups: async () => {
+      const feeder = runtime()?.rollupFeeder;
+      if (feeder === undefined) return { up: false, detail: 'not started' };
+      const stats = feeder.stats();
+      const backlog = await feed.backlog();
+      const waiting = `${backlog.rows} lineage rows waiting`;
+      if (!stats.feeding) return { up: true, detail: `${waiting}; another process feeds them` };
+      if (stats.lastError !== undefined && (stats.lastFedAt ?? 0) < Date.now() - stalledAfterMs)
+        return { up: false, detail: `failing: ${stats.lastError}; ${waiting}` };
+      const fed =
+        stats.lastFedAt === undefined
+          ? 'nothing fed yet'
+          : `last fed ${Math.round((Date.now() - stats.lastFedAt) / 1000)} s ago`;
+      return { up: true, detail: `${waiting}; ${fed}` };
     },
   };
 }

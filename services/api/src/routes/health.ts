@@ -8,12 +8,13 @@ export interface HealthProbes {
   jetstream(): Promise<ComponentState>;
   clickhouse(): Promise<ComponentState>;
   worker(): Promise<ComponentState>;
+  rollups(): Promise<ComponentState>;
 }
 
 export function healthRoutes(probes: HealthProbes) {
   return new Hono().get('/', async (c) => {
     const entries = await Promise.all(
-      (['nats', 'jetstream', 'clickhouse', 'worker'] as const).map(
+      (['nats', 'jetstream', 'clickhouse', 'worker', 'rollups'] as const).map(
         async (name) => [name, await settle(probes[name]())] as const,
       ),
     );

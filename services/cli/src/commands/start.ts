@@ -19,7 +19,7 @@ export async function start(config: PlumblineConfig): Promise<void> {
   const runtime = await startWorker(infra);
   const api = await openApi(
     infra,
-    healthProbes(infra, () => runtime.worker),
+    healthProbes(infra, () => runtime),
   );
   const bootstrap = await api.identity.service.bootstrap();
   const server = serve({ fetch: api.app.fetch, port: config.port, hostname: config.host });
