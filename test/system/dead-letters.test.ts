@@ -2,14 +2,23 @@
  * Dead letters and replay, end to end on real NATS and chDB: the index over the DEADLETTER
  * stream, problems and triage, dry run, a patched replay that ends accepted and linked in
  * lineage, a bulk replay of 10,000 at a capped rate with exact counts and no duplicates, a
- * cancelled job that stops, resolution, and automatic retries of a transient cause.
+ * cancelled job that stops, a crashed runner's job resumed by another, resolution, and automatic
+ * retries of a transient cause.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemActor, type DeadLetter, type ReplayJob } from '@plumbline/core';
+import {
+  applyJobEvent,
+  createReplayJob,
+  replayMessageId,
+  systemActor,
+  type DeadLetter,
+  type ReplayJob,
+} from '@plumbline/core';
+import { DeadLetterStates, KvLease, ReplayJobStore } from '@plumbline/platform';
 import { encode, ingestSubject, validEnvelope, type TestEnvelope } from '../support/envelopes';
 import { runCli } from '../support/cli';
 import { eventually } from '../support/eventually';
@@ -256,6 +265,90 @@ describe('replay', () => {
       support,
     );
     expect((open.body.items as DeadLetter[]).length).toBe(300 - later.progress.replayed);
+  });
+
+  it('a job its runner left running (a crash) is resumed by another runner once its lease is free, and counts each dead letter once', async () => {
+    const total = 40;
+    const envelopes = Array.from({ length: total }, () => ({
+      ...validEnvelope('milestone.changed'),
+      tenant: 'resume-test',
+    }));
+    await api.handle.registry.service.setLifecycle('milestone.changed', 1, 'retired', systemActor, {
+      reason: 'test',
+    });
+    await plumbline.waitForLineage(0);
+    await publishAll(envelopes);
+    const deadLetters = await indexed('reason=retired_version&tenant=resume-test', total);
+    await api.handle.registry.service.setLifecycle(
+      'milestone.changed',
+      1,
+      'deprecated',
+      systemActor,
+      { reason: 'test' },
+    );
+
+    // What a runner that crashed mid-job leaves: the job running with nothing recorded yet, five
+    // dead letters claimed for it (published or not), and its lease, held until it expires.
+    const id = `resume-${process.pid}`;
+    const at = Date.now();
+    const job = applyJobEvent(
+      createReplayJob({
+        id,
+        request: {
+          select: { filter: { reasons: ['retired_version'], tenants: ['resume-test'] } },
+          maxRatePerSecond: 200,
+          dryRun: false,
+          reason: 'milestones back after the retirement mistake',
+        },
+        requestedBy: 'sam@acme.test',
+        at,
+      }),
+      { type: 'started', at, total },
+    );
+    const crashed = new KvLease(plumbline.infra.buckets.leases, `replay.${id}`, 'crashed', 60_000);
+    expect(await crashed.hold()).toBe(true);
+    await new ReplayJobStore(plumbline.infra.buckets.replayJobs).create(job);
+    const states = new DeadLetterStates(plumbline.infra.buckets.deadLetterStates);
+    for (const deadLetter of [...deadLetters].sort((a, b) => a.seq - b.seq).slice(0, 5))
+      expect(
+        await states.claim(deadLetter.seq, {
+          state: 'replayed',
+          by: job.requestedBy,
+          at,
+          reason: '',
+          jobId: id,
+          replayedAs: replayMessageId(id, deadLetter.seq),
+        }),
+      ).toEqual({ claimed: true });
+
+    // While the lease holds, the live runner leaves the job alone.
+    for (let i = 0; i < 3; i += 1) await api.handle.deadLetters.runner.poke();
+    const untouched = (await api.request('GET', `/api/replay-jobs/${id}`, support))
+      .body as unknown as ReplayJob;
+    expect(untouched).toMatchObject({ state: 'running', progress: { replayed: 0 } });
+
+    // The lease lapses (here: given up): the runner resumes the job and finishes it.
+    await crashed.release();
+    const done = await jobDone(id);
+    expect(done).toMatchObject({
+      state: 'done',
+      progress: { total, replayed: total, skipped: 0, failed: 0 },
+    });
+    const accepted = await plumbline.waitForLineage(
+      total,
+      "tenant = 'resume-test' AND outcome = 'accepted' AND replay_job = {job:String}",
+      { job: id },
+    );
+    expect(new Set(accepted.map((row) => row.envelope_key)).size).toBe(total);
+    const rows = await plumbline.infra.store.query<{ n: string }>(
+      `SELECT count() AS n FROM ${plumbline.infra.store.database}.lineage_v1 FINAL
+       WHERE tenant = 'resume-test' AND outcome = 'accepted'`,
+    );
+    expect(Number(rows[0]?.n)).toBe(total);
+    // The lease is given up when the job ends: nothing is left holding it.
+    expect(await new KvLease(plumbline.infra.buckets.leases, `replay.${id}`, 'x', 1).hold()).toBe(
+      true,
+    );
   });
 
   it('bulk: 10,000 dead letters replayed at a capped rate, exact counts, and replaying again adds nothing', async () => {

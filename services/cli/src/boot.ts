@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -32,6 +33,7 @@ import {
   DeadLetterReader,
   DeadLetterStates,
   InsightsStore,
+  KvLease,
   governanceConsumerLag,
   readInsightsPolicies,
   ReplayJobStore,
@@ -210,6 +212,9 @@ export interface DeadLetterHandle {
   stop(): Promise<void>;
 }
 
+/** A replay job's lease: renewed every third of it; a crashed runner's jobs resume after it. */
+const replayLeaseMs = 15_000;
+
 export interface DeadLetterOptions {
   /** Retry schedules for transient causes (default: the policy's; tests shorten them). */
   readonly retrySchedules?: Readonly<Partial<Record<Reason, RetrySchedule>>>;
@@ -252,6 +257,8 @@ export async function openDeadLetters(
     lineage: infra.store,
     decide,
   });
+  // Unique per runner, also for several in one process (tests): a lease is held by one runner.
+  const runnerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const runner = startReplayRunner({
     js: jetstream(infra.nc),
     index,
@@ -259,6 +266,7 @@ export async function openDeadLetters(
     jobs,
     reader,
     logger: infra.logger,
+    lease: (name) => new KvLease(infra.buckets.leases, name, runnerId, replayLeaseMs),
   });
   const retry = startAutomaticRetry({
     index,

@@ -11,6 +11,7 @@ import {
   type ReplayJobEvent,
 } from '@plumbline/core';
 import type {
+  KvLease,
   DeadLetterIndex,
   DeadLetterReader,
   DeadLetterStates,
@@ -26,6 +27,11 @@ export interface ReplayRunnerOptions {
   readonly jobs: ReplayJobStore;
   readonly reader: DeadLetterReader;
   readonly logger: Logger;
+  /**
+   * Where runners hold a lease per running job (`replay.<job id>`), renewed while they work it:
+   * a job whose runner stopped renewing (a crashed process) is resumed by another runner.
+   */
+  readonly lease: (name: string) => KvLease;
   /** How often queued jobs are looked for (default 500 ms). */
   readonly pollMs?: number;
   readonly now?: () => number;
@@ -45,10 +51,12 @@ const pageSize = 500;
 
 /**
  * Works replay jobs: claims a queued job (queued → running, compare-and-set, so one runner takes
- * it), walks its selection in sequence order, and for each dead letter builds the envelope
- * (patch, `replayof`, `replayjob`), claims the dead letter in KV (once for ever: a second job, or
- * a person resolving it, finds it taken and skips it), and re-publishes it to its original INGEST
- * subject with a deterministic message id, paced at the job's rate. A cancel stops it between
+ * it) and holds a lease on it while it works it; a running job nobody holds a lease on (its runner
+ * crashed) is resumed from its last recorded position. A job walks its selection in sequence
+ * order, and for each dead letter builds the envelope (patch, `replayof`, `replayjob`), claims the
+ * dead letter in KV (once for ever: a second job, or a person resolving it, finds it taken and
+ * skips it), and re-publishes it to its original INGEST subject with a deterministic message id,
+ * paced at the job's rate. A cancel stops it between
  * two items. Progress is persisted as it goes; the governance worker then decides each replay
  * like any message, and lineage links it (`replay_of`, `replay_job`).
  */
@@ -58,19 +66,56 @@ export function startReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
   let stopped = false;
   let working: Promise<void> = Promise.resolve();
 
+  const leaseOf = (job: ReplayJob) => options.lease(`replay.${job.id}`);
+
   const tick = async () => {
+    // Jobs left running by a runner that stopped renewing their lease: resumed first.
+    for (const job of options.jobs.list(Number.MAX_SAFE_INTEGER, 'running').reverse()) {
+      if (stopped) return;
+      const lease = leaseOf(job);
+      if (!(await lease.hold())) continue; // its runner is alive
+      // The list may trail the bucket: the job may have ended since, its progress moved on.
+      const current = await options.jobs.get(job.id);
+      if (current?.state !== 'running') {
+        await lease.release();
+        continue;
+      }
+      logger.warn({ job: job.id, progress: current.progress }, 'resuming an abandoned replay job');
+      await work(current, lease);
+    }
     // Oldest first: jobs run in the order they were asked for.
     for (const job of options.jobs.list(Number.MAX_SAFE_INTEGER, 'queued').reverse()) {
       if (stopped) return;
+      const lease = leaseOf(job);
+      if (!(await lease.hold())) continue; // another runner is claiming it
       let claimed: ReplayJob;
       try {
         claimed = await options.jobs.update(job.id, (current) =>
           applyJobEvent(current, { type: 'started', at: now(), total: 0 }),
         );
       } catch {
+        await lease.release();
         continue; // another runner took it, or it was cancelled meanwhile
       }
-      await run(claimed).catch(async (error: unknown) => {
+      await work(claimed, lease);
+    }
+  };
+
+  /** Runs a job under its lease, renewed until the job ends; the job fails on an error. */
+  async function work(job: ReplayJob, lease: KvLease): Promise<void> {
+    let held = true;
+    const renewal = setInterval(
+      () =>
+        void lease.hold().then(
+          (still) => {
+            if (!still) held = false;
+          },
+          (error: unknown) => logger.warn({ err: error, job: job.id }, 'lease renewal failed'),
+        ),
+      Math.max(1, Math.floor(lease.ttlMs / 3)),
+    );
+    try {
+      await run(job, () => held).catch(async (error: unknown) => {
         logger.error({ err: error, job: job.id }, 'replay job failed');
         await options.jobs
           .update(job.id, (current) =>
@@ -84,16 +129,28 @@ export function startReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
           )
           .catch(() => undefined);
       });
+    } finally {
+      clearInterval(renewal);
+      if (held) await lease.release().catch(() => undefined);
     }
-  };
+  }
 
-  async function run(started: ReplayJob): Promise<void> {
+  /**
+   * Works a running job from its recorded cursor on while `held()`: a fresh job counts its
+   * selection first; a resumed one keeps its total. Items worked after the last recorded progress
+   * are worked again: a dead letter this job already claimed is published again with the same
+   * message id (INGEST's duplicate window drops it if the first made it).
+   */
+  async function run(started: ReplayJob, held: () => boolean): Promise<void> {
     const filter = selectionFilter(started.select);
-    const total = await options.index.count(filter);
-    let job = await options.jobs.update(started.id, (current) => ({
-      ...current,
-      progress: { ...current.progress, total },
-    }));
+    let job = started;
+    if (job.progress.total === 0) {
+      const total = await options.index.count(filter);
+      job = await options.jobs.update(started.id, (current) => ({
+        ...current,
+        progress: { ...current.progress, total },
+      }));
+    }
     const interval = replayIntervalMs(job.maxRatePerSecond);
     const startedAt = now();
     let published = 0;
@@ -118,6 +175,12 @@ export function startReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
       const page = await options.index.scan(filter, cursor, pageSize);
       if (page.length === 0) break;
       for (const deadLetter of page) {
+        if (!held()) {
+          // This runner stalled past its lease and another took the job over from the recorded
+          // progress: what was worked since is left to it (recording it too would count it twice).
+          logger.warn({ job: job.id }, 'lost the lease on a replay job; another runner resumes it');
+          return;
+        }
         cursor = deadLetter.seq;
         // Pace against the job's start, so the rate holds over the whole job without drift.
         const due = startedAt + published * interval;

@@ -16,7 +16,7 @@ export class KvLease {
     private readonly kv: KV,
     readonly name: string,
     readonly holder: string,
-    private readonly ttlMs: number,
+    readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
