@@ -301,6 +301,7 @@ describe('replay', () => {
           reason: 'milestones back after the retirement mistake',
         },
         requestedBy: 'sam@acme.test',
+        tenants: ['resume-test'],
         at,
       }),
       { type: 'started', at, total },
@@ -349,6 +350,51 @@ describe('replay', () => {
     expect(await new KvLease(plumbline.infra.buckets.leases, `replay.${id}`, 'x', 1).hold()).toBe(
       true,
     );
+  });
+
+  it('a caller limited to some tenants sees and cancels only replay jobs within them', async () => {
+    const jobOver = async (tenant: string, token: string) => {
+      const envelope = validEnvelope('timesheet.approved');
+      const correlationid = `scope-${envelope.id}`;
+      const bad = { ...envelope, tenant, correlationid, data: { ...envelope.data, hours: -2 } };
+      await plumbline.publish(ingestSubject(bad), encode(bad), `${bad.source}:${bad.id}`);
+      await indexed(`tenant=${tenant}&correlationId=${correlationid}`, 1);
+      // Selected by its correlation id only: the job of an unlimited caller is over any tenant.
+      const created = await api.request('POST', '/api/dead-letters/replay', token, {
+        select: { filter: { reasons: ['schema_violation'], correlationId: correlationid } },
+        dryRun: false,
+        reason: 'checking who sees which job',
+      });
+      expect(created.status).toBe(202);
+      return created.body as unknown as ReplayJob;
+    };
+    const scopedA = await api.tokenFor('support', { tenants: ['scope-a'] });
+    const scopedB = await api.tokenFor('support', { tenants: ['scope-b'] });
+    // A limited caller's job is limited to their tenants; an unlimited caller's is over any.
+    const ofA = await jobOver('scope-a', scopedA);
+    const ofB = await jobOver('scope-b', scopedB);
+    const ofAll = await jobOver('scope-a', support);
+    expect([ofA.tenants, ofB.tenants, ofAll.tenants]).toEqual([['scope-a'], ['scope-b'], ['*']]);
+
+    const listed = async (token: string) =>
+      (
+        (await api.request('GET', '/api/replay-jobs?limit=500', token)).body.jobs as ReplayJob[]
+      ).map((job) => job.id);
+    expect(await listed(scopedA)).toEqual([ofA.id]);
+    expect(await listed(scopedB)).toEqual([ofB.id]);
+    expect(await listed(support)).toEqual(expect.arrayContaining([ofA.id, ofB.id, ofAll.id]));
+
+    for (const hidden of [ofB.id, ofAll.id]) {
+      expect((await api.request('GET', `/api/replay-jobs/${hidden}`, scopedA)).status).toBe(404);
+      const cancel = await api.request('POST', `/api/replay-jobs/${hidden}/cancel`, scopedA, {
+        reason: 'not mine to stop',
+      });
+      expect(cancel.status).toBe(404);
+    }
+    expect((await api.request('GET', `/api/replay-jobs/${ofA.id}`, scopedA)).status).toBe(200);
+    const after = (await api.request('GET', `/api/replay-jobs/${ofB.id}`, support))
+      .body as unknown as ReplayJob;
+    expect(after.cancelledBy).toBe('');
   });
 
   it('bulk: 10,000 dead letters replayed at a capped rate, exact counts, and replaying again adds nothing', async () => {

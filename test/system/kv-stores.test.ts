@@ -69,6 +69,7 @@ const job = (id: string) =>
       reason: 'test',
     },
     requestedBy: 'test',
+    tenants: ['*'],
     at: Date.parse('2026-11-23T10:00:00Z'),
   });
 

@@ -71,6 +71,7 @@ export function startAutomaticRetry(options: AutomaticRetryOptions): AutomaticRe
             reason: `automatic retry ${decision.attempt} of ${deadLetter.reason}`,
           },
           requestedBy: 'plumbline',
+          tenants: [deadLetter.tenant],
           at: now(),
         });
         try {

@@ -10,6 +10,7 @@ import {
   auditTriage,
   createReplayJob,
   dryRunReplay,
+  maySeeReplayJob,
   maxReplayIds,
   transitionDeadLetter,
   transitionTriage,
@@ -184,6 +185,10 @@ export class DeadLetterService {
       id: this.#newJobId(),
       request,
       requestedBy: actor.id,
+      tenants:
+        'ids' in request.select
+          ? (await this.#deps.index.getMany(request.select.ids)).map((letter) => letter.tenant)
+          : (request.select.filter.tenants ?? ['*']),
       at: this.#now(),
     });
     const audits = [auditReplay(actor, job), auditPatch(actor, job)];
@@ -199,7 +204,9 @@ export class DeadLetterService {
     reason: string,
     ticket: string | undefined,
     actor: Actor,
+    tenants: readonly string[],
   ): Promise<ReplayJob> {
+    await this.job(jobId, tenants); // another tenant's job is not found
     let before: ReplayJob | undefined;
     const after = await this.#deps.jobs.update(jobId, (job) => {
       before = job;
@@ -210,14 +217,21 @@ export class DeadLetterService {
   }
 
   /** A job with `accepted` counted from lineage: replayed envelopes governance accepted. */
-  async job(id: string): Promise<ReplayJob> {
+  /** One job, for a caller who sees `tenants`: another tenant's job is not found. */
+  async job(id: string, tenants: readonly string[]): Promise<ReplayJob> {
     const job = await this.#deps.jobs.get(id);
-    if (job === undefined) throw new PlumblineError(ErrorCode.NotFound, `no replay job ${id}`);
+    if (job === undefined || !maySeeReplayJob(tenants, job))
+      throw new PlumblineError(ErrorCode.NotFound, `no replay job ${id}`);
     return this.#withAccepted(job);
   }
 
-  async jobs(limit: number): Promise<ReplayJob[]> {
-    return Promise.all(this.#deps.jobs.list(limit).map((job) => this.#withAccepted(job)));
+  /** The newest jobs a caller who sees `tenants` may see. */
+  async jobs(limit: number, tenants: readonly string[]): Promise<ReplayJob[]> {
+    const visible = this.#deps.jobs
+      .list(Number.MAX_SAFE_INTEGER)
+      .filter((job) => maySeeReplayJob(tenants, job))
+      .slice(0, limit);
+    return Promise.all(visible.map((job) => this.#withAccepted(job)));
   }
 
   async #withAccepted(job: ReplayJob): Promise<ReplayJob> {

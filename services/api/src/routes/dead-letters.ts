@@ -242,13 +242,23 @@ export function deadLetterRoutes(deps: DeadLetterRouteDeps) {
     });
 }
 
-/** Replay jobs (mounted at /api/replay-jobs): list, one with progress, cancel. */
+/**
+ * Replay jobs (mounted at /api/replay-jobs): list, one with progress, cancel. A caller limited to
+ * some tenants sees and cancels only jobs within them; another tenant's job answers 404.
+ */
 export function replayJobRoutes(service: DeadLetterService) {
   return new Hono<AppEnv>()
     .get('/', async (c) =>
-      c.json({ jobs: await service.jobs(limitParam(c.req.query('limit'), 50, 500)) }),
+      c.json({
+        jobs: await service.jobs(
+          limitParam(c.req.query('limit'), 50, 500),
+          c.get('principal').tenants,
+        ),
+      }),
     )
-    .get('/:id', async (c) => c.json(await service.job(c.req.param('id'))))
+    .get('/:id', async (c) =>
+      c.json(await service.job(c.req.param('id'), c.get('principal').tenants)),
+    )
     .post('/:id/cancel', async (c) => {
       const body = await jsonBody(c);
       onlyFields(body, ['reason', 'ticket']);
@@ -263,6 +273,7 @@ export function replayJobRoutes(service: DeadLetterService) {
           body.reason as string,
           typeof body.ticket === 'string' ? body.ticket : undefined,
           actorOf(c),
+          c.get('principal').tenants,
         ),
       );
     });

@@ -27,6 +27,7 @@ const job = createReplayJob({
     ticket: 'SUP-9',
   },
   requestedBy: 'sam',
+  tenants: ['*'],
   at: t0,
 });
 

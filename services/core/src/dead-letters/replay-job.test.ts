@@ -5,6 +5,7 @@ import {
   applyJobEvent,
   canTransitionReplayJob,
   createReplayJob,
+  maySeeReplayJob,
   nextPublishAt,
   processedItems,
   replayIntervalMs,
@@ -22,9 +23,26 @@ const request: ReplayRequest = {
   reason: 'contract v2 fixes the amount type',
   ticket: 'SUP-7',
 };
-const queued = () => createReplayJob({ id: 'job-1', request, requestedBy: 'sam', at: t0 });
+const queued = () =>
+  createReplayJob({ id: 'job-1', request, requestedBy: 'sam', tenants: ['acme'], at: t0 });
 const run = (job: ReplayJob, ...events: ReplayJobEvent[]) => events.reduce(applyJobEvent, job);
 const started = () => run(queued(), { type: 'started', at: t0 + 1, total: 3 });
+
+describe('maySeeReplayJob', () => {
+  const over = (...tenants: string[]) =>
+    createReplayJob({ id: 'job-1', request, requestedBy: 'sam', tenants, at: t0 });
+
+  it('shows a job to callers who see all of its tenants, and a job over any tenant to those who see all', () => {
+    expect(over('acme', 'acme', 'bolt').tenants).toEqual(['acme', 'bolt']);
+    expect(maySeeReplayJob(['*'], over('acme'))).toBe(true);
+    expect(maySeeReplayJob(['*'], over('*'))).toBe(true);
+    expect(maySeeReplayJob(['acme', 'bolt'], over('acme'))).toBe(true);
+    expect(maySeeReplayJob(['acme', 'bolt'], over('bolt', 'acme'))).toBe(true);
+    expect(maySeeReplayJob(['acme'], over('acme', 'bolt'))).toBe(false);
+    expect(maySeeReplayJob(['acme'], over('bolt'))).toBe(false);
+    expect(maySeeReplayJob(['acme'], over('*'))).toBe(false);
+  });
+});
 
 describe('createReplayJob', () => {
   it('queues a job with the request and empty progress', () => {
@@ -37,6 +55,7 @@ describe('createReplayJob', () => {
       reason: request.reason,
       ticket: 'SUP-7',
       requestedBy: 'sam',
+      tenants: ['acme'],
       createdAt: t0,
       startedAt: 0,
       finishedAt: 0,
@@ -52,12 +71,15 @@ describe('createReplayJob', () => {
         id: 'job-1',
         request: { ...request, dryRun: true },
         requestedBy: 's',
+        tenants: ['*'],
         at: t0,
       }),
     );
     expect(isPlumblineError(dry) && dry.code).toBe('bad_request');
     for (const id of ['job 1', 'a.b', '', 'x'.repeat(65), 'dry-run']) {
-      const error = thrown(() => createReplayJob({ id, request, requestedBy: 's', at: t0 }));
+      const error = thrown(() =>
+        createReplayJob({ id, request, requestedBy: 's', tenants: ['*'], at: t0 }),
+      );
       expect(isPlumblineError(error) && error.code).toBe('internal');
     }
   });

@@ -58,6 +58,11 @@ export interface ReplayJob {
   readonly reason: string;
   readonly ticket?: string;
   readonly requestedBy: string;
+  /**
+   * The tenants whose dead letters the selection may touch (`['*']`: any), fixed when the job is
+   * made: a caller limited to some tenants sees and cancels only jobs within them.
+   */
+  readonly tenants: readonly string[];
   readonly createdAt: number;
   /** 0 until it happens. */
   readonly startedAt: number;
@@ -96,6 +101,8 @@ export interface NewReplayJob {
   readonly id: string;
   readonly request: ReplayRequest;
   readonly requestedBy: string;
+  /** The tenants of the selection (see `ReplayJob.tenants`). */
+  readonly tenants: readonly string[];
   readonly at: number;
   readonly kind?: ReplayJobKind;
 }
@@ -105,6 +112,7 @@ export function createReplayJob({
   id,
   request,
   requestedBy,
+  tenants,
   at,
   kind = 'manual',
 }: NewReplayJob): ReplayJob {
@@ -130,6 +138,7 @@ export function createReplayJob({
     reason: request.reason,
     ...(request.ticket === undefined ? {} : { ticket: request.ticket }),
     requestedBy,
+    tenants: [...new Set(tenants)].sort(),
     createdAt: at,
     startedAt: 0,
     finishedAt: 0,
@@ -266,4 +275,15 @@ export function nextPublishAt(
 ): number {
   if (previousAt === undefined) return now;
   return Math.max(now, previousAt + replayIntervalMs(maxRatePerSecond));
+}
+
+/**
+ * Whether a caller who sees `callerTenants` may see (and cancel) the job: all of its tenants are
+ * theirs. A job over any tenant is for callers who see every tenant.
+ */
+export function maySeeReplayJob(callerTenants: readonly string[], job: ReplayJob): boolean {
+  if (callerTenants.includes('*')) return true;
+  return (
+    !job.tenants.includes('*') && job.tenants.every((tenant) => callerTenants.includes(tenant))
+  );
 }

@@ -22,7 +22,7 @@ export class ReplayJobStore {
       this.kv,
       (entry) => {
         const id = entry.key.slice('job.'.length);
-        if (entry.operation === 'PUT') this.#jobs.set(id, entry.json<ReplayJob>());
+        if (entry.operation === 'PUT') this.#jobs.set(id, storedJob(entry.json()));
         else this.#jobs.delete(id);
       },
       onError,
@@ -48,7 +48,7 @@ export class ReplayJobStore {
 
   async get(id: string): Promise<ReplayJob | undefined> {
     const entry = await this.kv.get(key(id));
-    return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<ReplayJob>();
+    return entry === null || entry.operation !== 'PUT' ? undefined : storedJob(entry.json());
   }
 
   /** Newest first, from memory (see `open`). */
@@ -65,7 +65,7 @@ export class ReplayJobStore {
       const entry = await this.kv.get(key(id));
       if (entry === null || entry.operation !== 'PUT')
         throw new PlumblineError(ErrorCode.NotFound, `no replay job ${id}`);
-      const after = change(entry.json<ReplayJob>());
+      const after = change(storedJob(entry.json()));
       try {
         await this.kv.update(key(id), JSON.stringify(after), entry.revision);
         this.#jobs.set(id, after);
@@ -80,4 +80,11 @@ export class ReplayJobStore {
       `replay job ${id} is changing too fast; try again`,
     );
   }
+}
+
+/** A job as stored; jobs written before jobs had tenants count as over every tenant. */
+function storedJob(
+  stored: Omit<ReplayJob, 'tenants'> & { tenants?: readonly string[] },
+): ReplayJob {
+  return { ...stored, tenants: stored.tenants ?? ['*'] };
 }
