@@ -1,6 +1,7 @@
 import {
   ErrorCode,
   PlumblineError,
+  countFlowStates,
   decodeFlowCursor,
   deriveFlowInstance,
   deriveFlowInstances,
@@ -26,7 +27,6 @@ import {
 import {
   isRolledUp,
   type ConsumerLag,
-  type FlowStateCounts,
   type InsightsPolicies,
   type InsightsStore,
   type TenantScope,
@@ -122,13 +122,13 @@ export class InsightsService {
           .filter((flow) => !isRolledUp(flow))
           .map(
             async (flow) =>
-              [flow.id, countStates(await this.#derived(flow, window, now, tenants))] as const,
+              [flow.id, countFlowStates(await this.#derived(flow, window, now, tenants))] as const,
           ),
       ),
     ]);
     const countsOf = new Map([...counted, ...derived]);
     const flows = this.flows.map((flow) => {
-      const counts = countsOf.get(flow.id) ?? countStates([]);
+      const counts = countsOf.get(flow.id) ?? countFlowStates([]);
       const total = counts.in_progress + counts.breached + counts.failed + counts.completed;
       return {
         ...definitionView(flow),
@@ -390,18 +390,6 @@ export class InsightsService {
       (instance) => instance.startedAt >= window.from && instance.startedAt < window.to,
     );
   }
-}
-
-function countStates(instances: readonly FlowInstance[]): FlowStateCounts {
-  const count = (state: FlowState) =>
-    instances.filter((instance) => instance.state === state).length;
-  return {
-    in_progress: count('in_progress'),
-    breached: count('breached'),
-    failed: count('failed'),
-    completed: count('completed'),
-    completedLate: instances.filter((i) => i.state === 'completed' && i.breached).length,
-  };
 }
 
 /** Newest start first, then tenant and correlation value ascending (the page order). */

@@ -426,3 +426,24 @@ export function deriveFlowInstance(
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** How many instances are in each state; `completedLate`: completed with a deadline missed. */
+export interface FlowStateCounts {
+  readonly in_progress: number;
+  readonly breached: number;
+  readonly failed: number;
+  readonly completed: number;
+  readonly completedLate: number;
+}
+
+export function countFlowStates(instances: readonly FlowInstance[]): FlowStateCounts {
+  const count = (state: FlowState) =>
+    instances.filter((instance) => instance.state === state).length;
+  return {
+    in_progress: count('in_progress'),
+    breached: count('breached'),
+    failed: count('failed'),
+    completed: count('completed'),
+    completedLate: instances.filter((i) => i.state === 'completed' && i.breached).length,
+  };
+}

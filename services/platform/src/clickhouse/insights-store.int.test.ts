@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  countFlowStates,
   deriveFlowInstance,
   deriveFlowInstances,
   flowFactOf,
@@ -28,6 +29,17 @@ const t0 = Date.parse('2026-05-04T08:00:00Z');
 const now = t0 + 30 * hour;
 const window = { from: t0, to: t0 + 24 * hour };
 
+/** Steps by correlation id, each after the first due `slaHours` after the one before. */
+const stepsOf = (types: readonly string[], slaHours: number): FlowDefinition['steps'] =>
+  types.map((type, index) => ({
+    index,
+    type,
+    title: type,
+    sla: index === 0 ? undefined : `${slaHours}h`,
+    slaMs: index === 0 ? undefined : slaHours * hour,
+    correlation: { by: 'correlation_id' as const },
+  }));
+
 const flow: FlowDefinition = {
   id: 'orders',
   title: 'Orders',
@@ -37,14 +49,7 @@ const flow: FlowDefinition = {
   slaMs: 10 * hour,
   clock: 'received',
   startsWhen: {},
-  steps: ['order.placed', 'order.packed', 'order.shipped'].map((type, index) => ({
-    index,
-    type,
-    title: type,
-    sla: index === 0 ? undefined : '3h',
-    slaMs: index === 0 ? undefined : 3 * hour,
-    correlation: { by: 'correlation_id' as const },
-  })),
+  steps: stepsOf(['order.placed', 'order.packed', 'order.shipped'], 3),
 };
 
 /** A second flow over two of the first's step types, with other SLAs: one type, two flows. */
@@ -54,14 +59,7 @@ const shipping: FlowDefinition = {
   title: 'Shipping',
   sla: '12h',
   slaMs: 12 * hour,
-  steps: ['order.packed', 'order.shipped'].map((type, index) => ({
-    index,
-    type,
-    title: type,
-    sla: index === 0 ? undefined : '8h',
-    slaMs: index === 0 ? undefined : 8 * hour,
-    correlation: { by: 'correlation_id' as const },
-  })),
+  steps: stepsOf(['order.packed', 'order.shipped'], 8),
 };
 
 /** A lineage row as the worker writes it (the columns the rollups read). */
@@ -235,17 +233,11 @@ describe('flow rollup', () => {
   it('counts instances per state as deriveFlowInstances does, every flow in one query', async () => {
     const expected = (of: FlowDefinition) => {
       const instances = expectedInstances(of);
-      const count = (state: string) => instances.filter((i) => i.state === state).length;
       expect(instances.length, of.id).toBeGreaterThan(100);
-      for (const state of ['in_progress', 'breached', 'failed', 'completed'])
-        expect(count(state), `${of.id} ${state}`).toBeGreaterThan(0);
-      return {
-        in_progress: count('in_progress'),
-        breached: count('breached'),
-        failed: count('failed'),
-        completed: count('completed'),
-        completedLate: instances.filter((i) => i.state === 'completed' && i.breached).length,
-      };
+      const counts = countFlowStates(instances);
+      for (const state of ['in_progress', 'breached', 'failed', 'completed'] as const)
+        expect(counts[state], `${of.id} ${state}`).toBeGreaterThan(0);
+      return counts;
     };
     const counts = await insights.flowStateCounts([flow, shipping], window, now, 'all');
     expect(counts).toEqual(

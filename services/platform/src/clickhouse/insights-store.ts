@@ -6,6 +6,7 @@ import {
   type FlowInstancePosition,
   type FlowLineageRow,
   type FlowState,
+  type FlowStateCounts,
   type FlowStepSummary,
   type KpiDimension,
   type KpiPeriod,
@@ -44,15 +45,6 @@ export function isRolledUp(flow: FlowDefinition): boolean {
  */
 export function flowLookbackMs(flow: FlowDefinition): number {
   return flow.slaMs;
-}
-
-export interface FlowStateCounts {
-  readonly in_progress: number;
-  readonly breached: number;
-  readonly failed: number;
-  readonly completed: number;
-  /** Completed with a deadline missed on the way. */
-  readonly completedLate: number;
 }
 
 export interface FlowInstanceHead {
