@@ -111,6 +111,12 @@ const get = async <T>(path: string, bearer = token.viewer): Promise<T> => {
   return response.body as T;
 };
 
+/** GET /api/flows: each flow with its instances per state. */
+const flowOverview = () =>
+  get<{ flows: { id: string; rolledUp: boolean; instances: Record<string, number> }[] }>(
+    '/api/flows',
+  );
+
 /** A deterministic sequence in [0, 1), so a failing run can be replayed. */
 function randoms(seed: number): () => number {
   let state = seed;
@@ -217,9 +223,7 @@ describe('flows', () => {
     expect(completed).toMatchObject({ breached: true, stoppedAt: null, deadLetter: null });
     expect(completed.steps.map((step) => step.status)).toEqual(['done', 'done', 'done']);
 
-    const overview = await get<{
-      flows: { id: string; rolledUp: boolean; instances: Record<string, number> }[];
-    }>('/api/flows');
+    const overview = await flowOverview();
     const quick = overview.flows.find((flow) => flow.id === 'quick-change-orders');
     expect(quick).toMatchObject({ rolledUp: true });
     expect(quick?.instances.completedLate).toBeGreaterThanOrEqual(1);
@@ -287,9 +291,7 @@ describe('flows', () => {
     });
     expect(page.flow).toMatchObject({ id: 'purchase-by-reference', rolledUp: false });
     // The overview counts it beside the rolled-up flows (which it counts in one query).
-    const overview = await get<{
-      flows: { id: string; rolledUp: boolean; instances: Record<string, number> }[];
-    }>('/api/flows');
+    const overview = await flowOverview();
     const byReference = overview.flows.find((flow) => flow.id === 'purchase-by-reference');
     expect(byReference).toMatchObject({ rolledUp: false });
     expect(byReference?.instances.completed).toBeGreaterThanOrEqual(1);
