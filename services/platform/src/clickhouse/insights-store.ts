@@ -335,11 +335,11 @@ export class InsightsStore {
     const done = (i: number) => `d${i}`;
     const due = (i: number) => `due${i}`;
     const stepSla = (i: number) => `{step_sla:Array(Array(Int64))}[flow][${i}]`;
-    const any = (terms: string[]) => (terms.length === 0 ? 'false' : `(${terms.join(' OR ')})`);
+    const anyOf = (terms: string[]) => (terms.length === 0 ? 'false' : `(${terms.join(' OR ')})`);
     return `
       SELECT flow, ${withNames ? 'instance_tenant AS tenant, instance_correlation AS correlation, ' : ''}started,
         ${positions.map((i) => `(${i} > {step_count:Array(UInt8)}[flow] OR start > ${i} OR ${done(i)} > 0)`).join(' AND ')} AS completed,
-        ${any(positions.map((i) => `(start <= ${i} AND ${done(i)} = 0 AND r${i})`))} AS failed,
+        ${anyOf(positions.map((i) => `(start <= ${i} AND ${done(i)} = 0 AND r${i})`))} AS failed,
         ${later
           .map(
             (i) =>
@@ -348,11 +348,11 @@ export class InsightsStore {
           .join(',\n        ')},
         greatest(${positions.map((i) => `if(start <= ${i}, ${done(i)}, 0)`).join(', ')}) AS last_done,
         started + {flow_sla:Array(Int64)}[flow] AS flow_due,
-        ${any([
+        ${anyOf([
           ...later.map((i) => `(${due(i)} > 0 AND ${done(i)} = 0 AND {now:Int64} > ${due(i)})`),
           `(NOT completed AND {now:Int64} > flow_due)`,
         ])} AS open_breach,
-        completed AND ${any([
+        completed AND ${anyOf([
           'last_done > flow_due',
           ...later.map((i) => `(${due(i)} > 0 AND ${done(i)} > ${due(i)})`),
         ])} AS late,
