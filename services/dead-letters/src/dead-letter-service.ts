@@ -216,8 +216,10 @@ export class DeadLetterService {
     return after;
   }
 
-  /** A job with `accepted` counted from lineage: replayed envelopes governance accepted. */
-  /** One job, for a caller who sees `tenants`: another tenant's job is not found. */
+  /**
+   * One job, with `accepted` counted from lineage (replayed envelopes governance accepted), for a
+   * caller who sees `tenants`: another tenant's job is not found.
+   */
   async job(id: string, tenants: readonly string[]): Promise<ReplayJob> {
     const job = await this.#deps.jobs.get(id);
     if (job === undefined || !maySeeReplayJob(tenants, job))

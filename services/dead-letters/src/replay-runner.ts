@@ -56,9 +56,9 @@ const pageSize = 500;
  * order, and for each dead letter builds the envelope (patch, `replayof`, `replayjob`), claims the
  * dead letter in KV (once for ever: a second job, or a person resolving it, finds it taken and
  * skips it), and re-publishes it to its original INGEST subject with a deterministic message id,
- * paced at the job's rate. A cancel stops it between
- * two items. Progress is persisted as it goes; the governance worker then decides each replay
- * like any message, and lineage links it (`replay_of`, `replay_job`).
+ * paced at the job's rate. A cancel stops it between two items. Progress is persisted as it goes;
+ * the governance worker then decides each replay like any message, and lineage links it
+ * (`replay_of`, `replay_job`).
  */
 export function startReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
   const { logger } = options;

@@ -59,8 +59,8 @@ export interface ReplayJob {
   readonly ticket?: string;
   readonly requestedBy: string;
   /**
-   * The tenants whose dead letters the selection may touch (`['*']`: any), fixed when the job is
-   * made: a caller limited to some tenants sees and cancels only jobs within them.
+   * The tenants whose dead letters the selection may touch (`['*']` for every tenant), fixed
+   * when the job is made: a caller limited to some tenants sees and cancels only jobs within them.
    */
   readonly tenants: readonly string[];
   readonly createdAt: number;
