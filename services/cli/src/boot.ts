@@ -25,7 +25,7 @@ import { startGovernanceRuntime, type GovernanceRuntime } from '@plumbline/gover
 import { ContractRegistryService } from '@plumbline/registry';
 import { createApp, type HealthProbes } from '@plumbline/api';
 import { IdentityService } from '@plumbline/identity';
-import { InsightsService } from '@plumbline/insights';
+import { InsightsService, startFlowSealer } from '@plumbline/insights';
 import {
   AuditLog,
   ContractStore,
@@ -330,6 +330,11 @@ export async function openApi(
   const identity = await openIdentity(infra, registry.audit);
   const deadLetters = await openDeadLetters(infra, registry, options);
   const insights = await openInsights(infra);
+  const sealer = startFlowSealer({
+    store: new InsightsStore(infra.store),
+    flows: insights.flows,
+    logger: infra.logger,
+  });
   const app = createApp({
     logger: infra.logger,
     health,
@@ -347,6 +352,7 @@ export async function openApi(
     registry,
     deadLetters,
     async stop() {
+      await sealer.stop();
       await deadLetters.stop();
       identity.stop();
       registry.stop();

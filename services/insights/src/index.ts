@@ -1,1 +1,2 @@
+export * from './flow-sealer';
 export * from './insights-service';

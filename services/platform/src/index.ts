@@ -23,6 +23,7 @@ export * from './nats/dead-letter-reader';
 export * from './clickhouse/dead-letter-index';
 export * from './nats/dead-letter-states';
 export * from './nats/replay-job-store';
+export * from './clickhouse/flow-seals';
 export * from './clickhouse/insights-store';
 export * from './clickhouse/rollup-feed';
 export * from './nats/lease';

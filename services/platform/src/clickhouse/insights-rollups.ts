@@ -322,3 +322,65 @@ export const rollupFeedStatements: readonly string[] = [
   `DROP VIEW IF EXISTS {db}.integration_hourly_mv_v1`,
   `DROP TABLE IF EXISTS {db}.integration_hourly_v1`,
 ];
+
+/** Steps a sealed flow may have: the flow definition schema's `maxItems`. */
+export const maxSealedSteps = 20;
+
+/**
+ * Migration 5: sealed flow instances, so that the flow overview over a long window reads one row
+ * per instance instead of grouping every step row of the window (`InsightsStore.flowStateCounts`).
+ *
+ * A seal is built once a day (`InsightsStore.sealFlows`, run by the flow sealer): for a set of flow
+ * definitions, every instance's facts from the `flow_steps_v1` rows received between its horizon
+ * and `sealed_before` (the day before it was built), one row per instance, in a partition of its
+ * own. Facts only ever grow by min and max (first accepted per step, rejected steps, first seen),
+ * so a read takes the sealed rows of the instances with no step row since `sealed_before` as they
+ * are, and merges the few others with their newer step rows.
+ *
+ * A seal holds only if no row received before `sealed_before` was fed after it was built (a
+ * backlog over a day late): `flow_days_fed_v1` says when each received day was last fed, and a
+ * seal it contradicts is not read (the flow overview groups the step rows as before) until the
+ * next one is built.
+ */
+export const flowSealStatements: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS {db}.flow_days_fed_v1 (
+    day Date,
+    fed_at SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+  )
+  ENGINE = AggregatingMergeTree
+  ORDER BY day
+  COMMENT 'Per day received: when step rows of that day were last fed into flow_steps_v1'`,
+
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.flow_days_fed_mv_v1 TO {db}.flow_days_fed_v1 AS
+  SELECT toDate(received_at) AS day, max(now64(3)) AS fed_at
+  FROM {db}.lineage_decisions_v1
+  WHERE correlation_id != ''
+  GROUP BY day`,
+
+  `CREATE TABLE IF NOT EXISTS {db}.flow_seals_v1 (
+    seal String,
+    flow_keys Array(String) COMMENT 'the sealed flows, by id and step types (flowKey); the order numbers flow in flow_instances_v1',
+    sealed_before Date COMMENT 'step rows received before this day are sealed',
+    horizon Date COMMENT 'step rows received before this day are not read',
+    built_at DateTime64(3, 'UTC') COMMENT 'when the build began (ClickHouse clock)'
+  )
+  ENGINE = MergeTree
+  ORDER BY built_at
+  TTL toDateTime(built_at) + INTERVAL 30 DAY
+  COMMENT 'Seals of flow instances; the newest that covers the flows asked and still holds is read'`,
+
+  `CREATE TABLE IF NOT EXISTS {db}.flow_instances_v1 (
+    seal LowCardinality(String),
+    flow UInt8 COMMENT 'position in the seal''s flow_keys, from 1',
+    tenant LowCardinality(String),
+    instance UInt64 COMMENT 'cityHash64(tenant, correlation_id)',
+    started Int64 COMMENT 'first step row seen (ms)',
+    start UInt8 COMMENT 'the first step position seen',
+    ${Array.from({ length: maxSealedSteps }, (_, i) => `d${i + 1} Int64 COMMENT 'step ${i + 1} first accepted (ms), 0 never'`).join(',\n    ')},
+    rejected UInt32 COMMENT 'bit i-1: step i was dead-lettered'
+  )
+  ENGINE = MergeTree
+  PARTITION BY seal
+  ORDER BY (flow, started)
+  COMMENT 'Flow instances of a seal (flow_seals_v1), one row each; a superseded seal''s partition is dropped'`,
+];

@@ -19,6 +19,7 @@ import {
 } from '@plumbline/core';
 import { openChdbStore } from './chdb-store';
 import type { ClickHouseStore } from './clickhouse-store';
+import type { FlowSeal } from './flow-seals';
 import { InsightsStore } from './insights-store';
 import { migrate } from './migrations';
 import { RollupFeed } from './rollup-feed';
@@ -501,5 +502,124 @@ describe('rollup feed', () => {
       [recent + hour, 1, 3],
       [recent + 3 * hour, 3, 4 + 5 + 6],
     ]);
+  });
+});
+
+describe('sealed flow instances', () => {
+  const day = 24 * hour;
+  // Sealed on May 6: step rows received on May 4 are sealed, those of May 5 are read as new, and
+  // many instances have rows on both days.
+  const sealedOn = Date.parse('2026-05-06T12:00:00Z');
+  const reachMs = 2 * day;
+  /** An InsightsStore over the same data that records the statements it runs. */
+  const recording = () => {
+    const statements: string[] = [];
+    const recorded: ClickHouseStore = {
+      ...store,
+      query: (sql, params) => {
+        statements.push(sql);
+        return store.query(sql, params);
+      },
+    };
+    return { statements, insights: new InsightsStore(recorded, { feedMarginMs: 0 }) };
+  };
+  const expectedCounts = (of: FlowDefinition, tenant?: string) =>
+    countFlowStates(
+      expectedInstances(of).filter(
+        (instance) => tenant === undefined || instance.tenant === tenant,
+      ),
+    );
+  let built: FlowSeal;
+
+  it('counts from a seal and the rows since as deriveFlowInstances does', async () => {
+    const { statements, insights: sealedInsights } = recording();
+    built = await sealedInsights.seals.build([flow, shipping], { now: sealedOn, reachMs });
+    expect(new Date(built.sealedBefore).toISOString()).toBe('2026-05-05T00:00:00.000Z');
+    const [split] = await store.query<{ sealed: string; both: string }>(
+      `SELECT count() AS sealed,
+         countIf(instance IN (SELECT cityHash64(tenant, correlation_id) FROM ${store.database}.flow_steps_v1
+           WHERE day >= '2026-05-05')) AS both
+       FROM ${store.database}.flow_instances_v1 WHERE seal = {seal:String}`,
+      { seal: built.seal },
+    );
+    expect(Number(split?.sealed)).toBeGreaterThan(100);
+    expect(Number(split?.both)).toBeGreaterThan(20);
+
+    expect(await sealedInsights.flowStateCounts([flow, shipping], window, now, 'all')).toEqual(
+      new Map([
+        ['orders', expectedCounts(flow)],
+        ['shipping', expectedCounts(shipping)],
+      ]),
+    );
+    expect(await sealedInsights.flowStateCounts([shipping], window, now, ['eu'])).toEqual(
+      new Map([['shipping', expectedCounts(shipping, 'eu')]]),
+    );
+    expect(await sealedInsights.flowStateCounts([shipping], window, now, 'all')).toEqual(
+      new Map([['shipping', expectedCounts(shipping)]]),
+    );
+    expect(statements.filter((sql) => sql.includes('flow_instances_v1'))).toHaveLength(3);
+  });
+
+  it('is not read for flows whose steps changed, nor for a window before its horizon', async () => {
+    const { statements, insights: sealedInsights } = recording();
+    const reordered = { ...shipping, steps: stepsOf(['order.shipped', 'order.packed'], 8) };
+    expect(await sealedInsights.seals.newest([reordered])).toEqual({ kind: 'none' });
+    const early = { from: built.horizon - day, to: built.horizon + day };
+    await sealedInsights.flowStateCounts([flow], early, now, 'all');
+    await sealedInsights.flowStateCounts([reordered], window, now, 'all');
+    expect(statements.filter((sql) => sql.includes('flow_instances_v1'))).toHaveLength(0);
+  });
+
+  it('is stale once a day it holds is fed late, until a new seal replaces it', async () => {
+    // A backlog: a step row received on May 4 reaches the rollups after the seal was built.
+    const lateStep: Row = {
+      ...first.find((row) => row.type === 'order.placed' && row.outcome === 'accepted')!,
+      envelope_key: 'shop:late-1',
+      type: 'order.packed',
+      correlation_id: 'c-late',
+      received_at: t0 + 2 * hour,
+      decided_at: t0 + 2 * hour + 20,
+      event_time: t0 + 2 * hour - 1_000,
+      output_seq: 900_001,
+    };
+    later.push(lateStep, {
+      ...lateStep,
+      envelope_key: 'shop:late-0',
+      type: 'order.placed',
+      received_at: t0 + hour,
+      decided_at: t0 + hour + 20,
+      event_time: t0 + hour - 1_000,
+      output_seq: 900_000,
+    });
+    await store.insert(`${store.database}.lineage_v1`, later.slice(-2));
+    await feed.catchUp();
+
+    const { statements, insights: sealedInsights } = recording();
+    expect(await sealedInsights.seals.newest([flow])).toMatchObject({
+      kind: 'stale',
+      seal: { seal: built.seal },
+    });
+    const counts = async () => sealedInsights.flowStateCounts([flow, shipping], window, now, 'all');
+    const expected = new Map([
+      ['orders', expectedCounts(flow)],
+      ['shipping', expectedCounts(shipping)],
+    ]);
+    expect(await counts()).toEqual(expected);
+    expect(statements.filter((sql) => sql.includes('flow_instances_v1'))).toHaveLength(0);
+
+    const rebuilt = await sealedInsights.seals.build([flow, shipping], { now: sealedOn, reachMs });
+    expect(await sealedInsights.seals.newest([flow])).toMatchObject({
+      kind: 'holds',
+      seal: { seal: rebuilt.seal },
+    });
+    expect(await counts()).toEqual(expected);
+    expect(statements.filter((sql) => sql.includes('flow_instances_v1'))).toHaveLength(1);
+
+    expect(await sealedInsights.seals.dropAllBut(rebuilt)).toEqual([built.seal]);
+    const [left] = await store.query<{ seals: string[] }>(
+      `SELECT groupUniqArray(seal) AS seals FROM ${store.database}.flow_instances_v1`,
+    );
+    expect(left?.seals).toEqual([rebuilt.seal]);
+    expect(await counts()).toEqual(expected);
   });
 });

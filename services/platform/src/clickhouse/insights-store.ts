@@ -14,9 +14,17 @@ import {
   type TimeWindow,
 } from '@plumbline/core';
 import type { ClickHouseStore, QueryParams } from './clickhouse-store';
+import {
+  FlowSeals,
+  flowKey,
+  isoDay,
+  stepsOfType,
+  type FlowSeal,
+  type FlowSealsOptions,
+} from './flow-seals';
 
 /**
- * The reads behind flows and KPIs, over the rollups of migrations 3 and 4 (`insights-rollups.ts`): thin
+ * The reads behind flows and KPIs, over the rollups of migrations 3 to 5 (`insights-rollups.ts`): thin
  * SQL, no policy logic. Instance states are computed in SQL only where a page or a count needs
  * them over many instances; `deriveFlowInstance` (core) makes the instances shown from the step
  * summaries read here, and the system tests check that both agree.
@@ -93,11 +101,20 @@ const toOptional = (value: unknown): number | undefined =>
 const outcomesOf = (kpi: BusinessKpi): string[] =>
   kpi.outcome === 'any' ? ['accepted', 'rejected'] : [kpi.outcome];
 
+/** A first acceptance no step row has: larger than any time, for `min` over sealed and new rows. */
+const never = '4611686018427387904';
+
 export class InsightsStore {
   readonly #db: string;
+  /** Sealed flow instances (migration 5), built by the flow sealer, read by the flow overview. */
+  readonly seals: FlowSeals;
 
-  constructor(private readonly store: ClickHouseStore) {
+  constructor(
+    private readonly store: ClickHouseStore,
+    options: FlowSealsOptions = {},
+  ) {
     this.#db = store.database;
+    this.seals = new FlowSeals(store, options);
   }
 
   /** Makes the business rollup keep these tracked properties from now on (idempotent). */
@@ -126,6 +143,8 @@ export class InsightsStore {
   ): Promise<Map<string, FlowStateCounts>> {
     const counts = new Map<string, FlowStateCounts>();
     if (flows.length === 0) return counts;
+    const params = this.#instanceParams(flows, window, now, tenants);
+    const seal = await this.#sealFor(flows, window);
     const rows = await this.store.query<{
       flow: number;
       state: FlowState;
@@ -133,9 +152,9 @@ export class InsightsStore {
       late: string;
     }>(
       `SELECT flow, state, count() AS instances, countIf(late) AS late
-       FROM (${this.#instancesSql(flows, false)})
+       FROM (${this.#instancesSql(flows, seal === undefined ? 'grouped' : 'sealed')})
        GROUP BY flow, state`,
-      this.#instanceParams(flows, window, now, tenants),
+      seal === undefined ? params : { ...params, ...sealParams(flows, seal) },
     );
     flows.forEach((flow, index) => {
       const of = rows.filter((row) => toNumber(row.flow) === index + 1);
@@ -174,7 +193,7 @@ export class InsightsStore {
       state: FlowState;
     }>(
       `SELECT tenant, correlation, started, state
-       FROM (${this.#instancesSql([flow], true)})
+       FROM (${this.#instancesSql([flow], 'grouped', true)})
        WHERE ({state:String} = '' OR state = {state:String})
          AND ({first:Bool} OR started < {after_started:Int64}
            OR (started = {after_started:Int64} AND (tenant, correlation) > ({after_tenant:String}, {after_correlation:String})))
@@ -324,7 +343,11 @@ export class InsightsStore {
    * correlation id): grouping by the strings costs twice as much, and two instances sharing a
    * hash among a million is a one in ten million chance.
    */
-  #instancesSql(flows: readonly FlowDefinition[], withNames: boolean): string {
+  #instancesSql(
+    flows: readonly FlowDefinition[],
+    facts: 'grouped' | 'sealed',
+    withNames = false,
+  ): string {
     // Unrolled over step positions (array lambdas are several times slower here); 0 stands for
     // "never"; a position past a flow's last step has no rows and no SLA.
     const positions = Array.from(
@@ -357,14 +380,19 @@ export class InsightsStore {
           ...later.map((i) => `(${due(i)} > 0 AND ${done(i)} > ${due(i)})`),
         ])} AS late,
         multiIf(completed, 'completed', failed, 'failed', open_breach, 'breached', 'in_progress') AS state
-      FROM (
+      FROM (${facts === 'sealed' ? this.#sealedFactsSql(positions) : this.#groupedFactsSql(positions, withNames)})`;
+  }
+
+  /** Each instance's facts grouped from the step rows of its flow's lookback before the window on. */
+  #groupedFactsSql(positions: readonly number[], withNames: boolean): string {
+    return `
         SELECT flow_step[1] AS flow, cityHash64(tenant, correlation_id) AS instance,
           ${withNames ? 'any(tenant) AS instance_tenant, any(correlation_id) AS instance_correlation,' : ''}
           min(flow_step[2]) AS start,
           ${positions
             .map(
               (i) =>
-                `minIf(toUnixTimestamp64Milli(assumeNotNull(first_accepted)), flow_step[2] = ${i} AND isNotNull(first_accepted)) AS ${done(i)},
+                `minIf(toUnixTimestamp64Milli(assumeNotNull(first_accepted)), flow_step[2] = ${i} AND isNotNull(first_accepted)) AS d${i},
           maxIf(isNotNull(last_rejected), flow_step[2] = ${i}) AS r${i}`,
             )
             .join(',\n          ')},
@@ -375,8 +403,73 @@ export class InsightsStore {
           AND day >= {flow_since:Array(Date)}[flow_step[1]]
           AND ({all:Bool} OR tenant IN {tenants:Array(String)})
         GROUP BY flow, instance
-        HAVING started >= {from:Int64} AND started < {to:Int64}
-      )`;
+        HAVING started >= {from:Int64} AND started < {to:Int64}`;
+  }
+
+  /**
+   * Each instance's facts from a seal: the sealed rows of instances with no step row received
+   * since the seal as they are; the others' sealed rows merged (min, max) with their new step rows.
+   * Facts only grow, so a step row read twice changes nothing. Flow numbers are mapped from the
+   * seal's to the list's (`{flow_of}`); a first acceptance missing is `never` while merging.
+   */
+  #sealedFactsSql(positions: readonly number[]): string {
+    const db = this.#db;
+    const tenantIn = `({all:Bool} OR tenant IN {tenants:Array(String)})`;
+    const newRows = `type IN {types:Array(String)} AND day >= {sealed_before:Date} AND ${tenantIn}`;
+    const touched = `SELECT cityHash64(tenant, correlation_id) FROM ${db}.flow_steps_v1 WHERE ${newRows}`;
+    // Qualified: in ClickHouse an alias (the mapped `flow`) shadows the column in WHERE.
+    const sealed = `${db}.flow_instances_v1 AS sealed
+          WHERE seal = {seal:String} AND sealed.flow IN {seal_flows:Array(UInt8)} AND ${tenantIn}`;
+    const sealedFacts = (missing: string) =>
+      positions
+        .map(
+          (i) =>
+            `${missing === '0' ? `d${i}` : `if(d${i} = 0, ${missing}, d${i})`} AS d${i}, bitTest(rejected, ${i - 1}) AS r${i}`,
+        )
+        .join(', ');
+    return `
+        SELECT {flow_of:Array(UInt8)}[sealed.flow] AS flow, start, ${sealedFacts('0')}, started
+        FROM ${sealed} AND started >= {from:Int64} AND started < {to:Int64}
+          AND instance NOT IN (${touched})
+        UNION ALL
+        SELECT flow, min(start) AS start,
+          ${positions.map((i) => `if(min(d${i}) = ${never}, 0, min(d${i})) AS d${i}, max(r${i}) AS r${i}`).join(',\n          ')},
+          min(started) AS started
+        FROM (
+          SELECT {flow_of:Array(UInt8)}[sealed.flow] AS flow, instance, start, ${sealedFacts(never)}, started
+          FROM ${sealed} AND instance IN (${touched})
+          UNION ALL
+          SELECT flow_step[1] AS flow, cityHash64(tenant, correlation_id) AS instance,
+            min(flow_step[2]) AS start,
+            ${positions
+              .map(
+                (i) =>
+                  `min(if(flow_step[2] = ${i} AND isNotNull(first_accepted), toUnixTimestamp64Milli(assumeNotNull(first_accepted)), ${never})) AS d${i},
+            maxIf(isNotNull(last_rejected), flow_step[2] = ${i}) AS r${i}`,
+              )
+              .join(',\n            ')},
+            toUnixTimestamp64Milli(min(first_seen)) AS started
+          FROM ${db}.flow_steps_v1
+          ARRAY JOIN {steps_of_type:Map(String, Array(Array(UInt16)))}[type] AS flow_step
+          WHERE ${newRows}
+          GROUP BY flow, instance
+        )
+        GROUP BY flow, instance
+        HAVING started >= {from:Int64} AND started < {to:Int64}`;
+  }
+
+  /**
+   * The newest seal covering the flows that still holds and reaches back far enough for the
+   * window (every flow's lookback before it); `undefined` when there is none.
+   */
+  async #sealFor(
+    flows: readonly FlowDefinition[],
+    window: TimeWindow,
+  ): Promise<FlowSeal | undefined> {
+    const newest = await this.seals.newest(flows);
+    if (newest.kind !== 'holds') return undefined;
+    const reach = Math.min(...flows.map((flow) => floorDay(window.from - flowLookbackMs(flow))));
+    return newest.seal.horizon <= reach ? newest.seal : undefined;
   }
 
   #instanceParams(
@@ -385,18 +478,11 @@ export class InsightsStore {
     now: number,
     tenants: TenantScope,
   ): QueryParams {
-    const stepsOfType = new Map<string, [number, number][]>();
-    flows.forEach((flow, index) => {
-      for (const step of flow.steps) {
-        const pairs = stepsOfType.get(step.type) ?? [];
-        pairs.push([index + 1, step.index + 1]);
-        stepsOfType.set(step.type, pairs);
-      }
-    });
+    const byType = stepsOfType(flows);
     const sinces = flows.map((flow) => floorDay(window.from - flowLookbackMs(flow)));
     return {
-      steps_of_type: stepsOfType,
-      types: [...stepsOfType.keys()],
+      steps_of_type: byType,
+      types: [...byType.keys()],
       step_count: flows.map((flow) => flow.steps.length),
       step_sla: flows.map((flow) => flow.steps.map((step) => step.slaMs ?? 0)),
       flow_sla: flows.map((flow) => flow.slaMs),
@@ -577,10 +663,17 @@ export class InsightsStore {
   }
 }
 
-function tenantParams(tenants: TenantScope): { all: boolean; tenants: readonly string[] } {
-  return tenants === 'all' ? { all: true, tenants: [] } : { all: false, tenants };
+/** The seal's flow numbers for the list's flows, and the list's number for each of the seal's. */
+function sealParams(flows: readonly FlowDefinition[], seal: FlowSeal): QueryParams {
+  const keys = flows.map(flowKey);
+  return {
+    seal: seal.seal,
+    sealed_before: isoDay(seal.sealedBefore),
+    seal_flows: keys.map((key) => seal.flowKeys.indexOf(key) + 1),
+    flow_of: seal.flowKeys.map((key) => keys.indexOf(key) + 1),
+  };
 }
 
-function isoDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+function tenantParams(tenants: TenantScope): { all: boolean; tenants: readonly string[] } {
+  return tenants === 'all' ? { all: true, tenants: [] } : { all: false, tenants };
 }

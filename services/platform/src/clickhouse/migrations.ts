@@ -1,5 +1,9 @@
 import type { ClickHouseStore } from './clickhouse-store';
-import { insightsRollupStatements, rollupFeedStatements } from './insights-rollups';
+import {
+  flowSealStatements,
+  insightsRollupStatements,
+  rollupFeedStatements,
+} from './insights-rollups';
 
 /**
  * Numbered, idempotent migrations. Table names carry a version (`lineage_v1`): a change that
@@ -128,6 +132,11 @@ export const migrations: readonly Migration[] = [
     id: 4,
     name: 'rollups fed off the insert path; hourly business and per-tenant integration rollups',
     statements: rollupFeedStatements,
+  },
+  {
+    id: 5,
+    name: 'sealed flow instances',
+    statements: flowSealStatements,
   },
 ];
 
