@@ -44,6 +44,19 @@ export interface FlowSealsOptions {
   readonly feedMarginMs?: number;
 }
 
+/** A first acceptance no step row has, while merging sealed and new rows: later than any time. */
+export const neverAccepted = '4611686018427387904';
+
+/**
+ * When step `position` was first accepted, over step rows joined to `flow_step` (flow, position):
+ * 0 when never (for reading), or `neverAccepted` (for a `min` across sealed and new rows).
+ */
+export function firstAcceptedSql(position: number, never: '0' | typeof neverAccepted): string {
+  const accepted = `flow_step[2] = ${position} AND isNotNull(first_accepted)`;
+  const at = `toUnixTimestamp64Milli(assumeNotNull(first_accepted))`;
+  return never === '0' ? `minIf(${at}, ${accepted})` : `min(if(${accepted}, ${at}, ${never}))`;
+}
+
 /** `{steps_of_type}` for a list of flows: per step type, its (flow number, step number) pairs. */
 export function stepsOfType(flows: readonly FlowDefinition[]): Map<string, [number, number][]> {
   const byType = new Map<string, [number, number][]>();
@@ -109,12 +122,7 @@ export class FlowSeals {
            any(tenant) AS instance_tenant,
            toUnixTimestamp64Milli(min(first_seen)) AS started,
            min(flow_step[2]) AS start,
-           ${positions
-             .map(
-               (i) =>
-                 `minIf(toUnixTimestamp64Milli(assumeNotNull(first_accepted)), flow_step[2] = ${i} AND isNotNull(first_accepted)) AS d${i}`,
-             )
-             .join(',\n           ')},
+           ${positions.map((i) => `${firstAcceptedSql(i, '0')} AS d${i}`).join(',\n           ')},
            groupBitOr(if(isNotNull(last_rejected), bitShiftLeft(toUInt32(1), flow_step[2] - 1), toUInt32(0))) AS rejected
          FROM ${this.#db}.flow_steps_v1
          ARRAY JOIN {steps_of_type:Map(String, Array(Array(UInt16)))}[type] AS flow_step

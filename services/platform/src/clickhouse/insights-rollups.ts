@@ -330,7 +330,7 @@ export const maxSealedSteps = 20;
  * Migration 5: sealed flow instances, so that the flow overview over a long window reads one row
  * per instance instead of grouping every step row of the window (`InsightsStore.flowStateCounts`).
  *
- * A seal is built once a day (`InsightsStore.sealFlows`, run by the flow sealer): for a set of flow
+ * A seal is built once a day (`FlowSeals.build`, run by the flow sealer): for a set of flow
  * definitions, every instance's facts from the `flow_steps_v1` rows received between its horizon
  * and `sealed_before` (the day before it was built), one row per instance, in a partition of its
  * own. Facts only ever grow by min and max (first accepted per step, rejected steps, first seen),

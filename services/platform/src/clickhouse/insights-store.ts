@@ -16,8 +16,10 @@ import {
 import type { ClickHouseStore, QueryParams } from './clickhouse-store';
 import {
   FlowSeals,
+  firstAcceptedSql,
   flowKey,
   isoDay,
+  neverAccepted as never,
   stepsOfType,
   type FlowSeal,
   type FlowSealsOptions,
@@ -100,9 +102,6 @@ const toOptional = (value: unknown): number | undefined =>
 
 const outcomesOf = (kpi: BusinessKpi): string[] =>
   kpi.outcome === 'any' ? ['accepted', 'rejected'] : [kpi.outcome];
-
-/** A first acceptance no step row has: larger than any time, for `min` over sealed and new rows. */
-const never = '4611686018427387904';
 
 export class InsightsStore {
   readonly #db: string;
@@ -392,7 +391,7 @@ export class InsightsStore {
           ${positions
             .map(
               (i) =>
-                `minIf(toUnixTimestamp64Milli(assumeNotNull(first_accepted)), flow_step[2] = ${i} AND isNotNull(first_accepted)) AS d${i},
+                `${firstAcceptedSql(i, '0')} AS d${i},
           maxIf(isNotNull(last_rejected), flow_step[2] = ${i}) AS r${i}`,
             )
             .join(',\n          ')},
@@ -420,15 +419,15 @@ export class InsightsStore {
     // Qualified: in ClickHouse an alias (the mapped `flow`) shadows the column in WHERE.
     const sealed = `${db}.flow_instances_v1 AS sealed
           WHERE seal = {seal:String} AND sealed.flow IN {seal_flows:Array(UInt8)} AND ${tenantIn}`;
-    const sealedFacts = (missing: string) =>
+    const sealedFacts = (merging: boolean) =>
       positions
         .map(
           (i) =>
-            `${missing === '0' ? `d${i}` : `if(d${i} = 0, ${missing}, d${i})`} AS d${i}, bitTest(rejected, ${i - 1}) AS r${i}`,
+            `${merging ? `if(d${i} = 0, ${never}, d${i})` : `d${i}`} AS d${i}, bitTest(rejected, ${i - 1}) AS r${i}`,
         )
         .join(', ');
     return `
-        SELECT {flow_of:Array(UInt8)}[sealed.flow] AS flow, start, ${sealedFacts('0')}, started
+        SELECT {flow_of:Array(UInt8)}[sealed.flow] AS flow, start, ${sealedFacts(false)}, started
         FROM ${sealed} AND started >= {from:Int64} AND started < {to:Int64}
           AND instance NOT IN (${touched})
         UNION ALL
@@ -436,7 +435,7 @@ export class InsightsStore {
           ${positions.map((i) => `if(min(d${i}) = ${never}, 0, min(d${i})) AS d${i}, max(r${i}) AS r${i}`).join(',\n          ')},
           min(started) AS started
         FROM (
-          SELECT {flow_of:Array(UInt8)}[sealed.flow] AS flow, instance, start, ${sealedFacts(never)}, started
+          SELECT {flow_of:Array(UInt8)}[sealed.flow] AS flow, instance, start, ${sealedFacts(true)}, started
           FROM ${sealed} AND instance IN (${touched})
           UNION ALL
           SELECT flow_step[1] AS flow, cityHash64(tenant, correlation_id) AS instance,
@@ -444,7 +443,7 @@ export class InsightsStore {
             ${positions
               .map(
                 (i) =>
-                  `min(if(flow_step[2] = ${i} AND isNotNull(first_accepted), toUnixTimestamp64Milli(assumeNotNull(first_accepted)), ${never})) AS d${i},
+                  `${firstAcceptedSql(i, never)} AS d${i},
             maxIf(isNotNull(last_rejected), flow_step[2] = ${i}) AS r${i}`,
               )
               .join(',\n            ')},
