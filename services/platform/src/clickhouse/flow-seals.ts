@@ -1,19 +1,33 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { floorDay, type FlowDefinition } from '@plumbline/core';
 import type { ClickHouseStore } from './clickhouse-store';
+import { firstAcceptedSql, isoDay, stateColumnsSql, stateParams, stepsOfType } from './flow-sql';
 import { maxSealedSteps } from './insights-rollups';
 
 const day = 86_400_000;
 
 /**
- * A flow definition's identity in a seal: its id and its step types in order. SLAs are not part
- * of it (a read applies them), so changing an SLA keeps the seal; changing the steps does not.
+ * The version of the rules a seal's states were computed by (`stateColumnsSql`): a change to
+ * them must bump it, so that seals built by the old rules are no longer read.
+ */
+const sealedRules = 2;
+
+/**
+ * A flow definition's identity in a seal: its id, and a hash of what its sealed states follow
+ * from: the step types in order, the SLAs and the rules' version. Changing any of them leaves the
+ * flow without a seal until the next build.
  */
 export function flowKey(flow: FlowDefinition): string {
-  const steps = createHash('sha256')
-    .update(flow.steps.map((step) => step.type).join('\n'))
+  const shape = createHash('sha256')
+    .update(
+      JSON.stringify({
+        rules: sealedRules,
+        steps: flow.steps.map((step) => [step.type, step.slaMs ?? 0]),
+        sla: flow.slaMs,
+      }),
+    )
     .digest('hex');
-  return `${flow.id}:${steps.slice(0, 16)}`;
+  return `${flow.id}:${shape.slice(0, 16)}`;
 }
 
 /** A seal of flow instances (migration 5 in `insights-rollups.ts`). */
@@ -44,36 +58,10 @@ export interface FlowSealsOptions {
   readonly feedMarginMs?: number;
 }
 
-/** A first acceptance no step row has, while merging sealed and new rows: later than any time. */
-export const neverAccepted = '4611686018427387904';
-
-/**
- * When step `position` was first accepted, over step rows joined to `flow_step` (flow, position):
- * 0 when never (for reading), or `neverAccepted` (for a `min` across sealed and new rows).
- */
-export function firstAcceptedSql(position: number, never: '0' | typeof neverAccepted): string {
-  const accepted = `flow_step[2] = ${position} AND isNotNull(first_accepted)`;
-  const at = `toUnixTimestamp64Milli(assumeNotNull(first_accepted))`;
-  return never === '0' ? `minIf(${at}, ${accepted})` : `min(if(${accepted}, ${at}, ${never}))`;
-}
-
-/** `{steps_of_type}` for a list of flows: per step type, its (flow number, step number) pairs. */
-export function stepsOfType(flows: readonly FlowDefinition[]): Map<string, [number, number][]> {
-  const byType = new Map<string, [number, number][]>();
-  flows.forEach((flow, index) => {
-    for (const step of flow.steps) {
-      const pairs = byType.get(step.type) ?? [];
-      pairs.push([index + 1, step.index + 1]);
-      byType.set(step.type, pairs);
-    }
-  });
-  return byType;
-}
-
 /**
  * Builds, finds and drops seals of flow instances. Building reads `flow_steps_v1` from the
- * horizon to the day before the build and writes one row per instance into a partition of its
- * own; the seal's row in `flow_seals_v1` is written last, so a seal is read only once complete.
+ * horizon to the day before the build and writes one row per instance, its facts and its state by
+ * the flows' SLAs (`stateColumnsSql`), into a partition of its own; the seal's row in `flow_seals_v1` is written last, so a seal is read only once complete.
  * Several processes may build at once: each builds its own seal, and the newest is read.
  */
 export class FlowSeals {
@@ -113,21 +101,30 @@ export class FlowSeals {
       (_, index) => index + 1,
     );
     await this.store.command(
-      `INSERT INTO ${this.#db}.flow_instances_v1
-         (seal, flow, tenant, instance, started, start, ${positions.map((i) => `d${i}`).join(', ')}, rejected)
+      `INSERT INTO ${this.#db}.flow_instances_v1 (seal, flow, tenant, instance, started, start,
+         ${positions.map((i) => `d${i}`).join(', ')}, rejected, completed, failed, late, breach_at)
        SELECT {seal:String}, flow, instance_tenant, instance, started, start,
-         ${positions.map((i) => `d${i}`).join(', ')}, rejected
+         ${positions.map((i) => `d${i}`).join(', ')}, rejected, completed, failed, late, breach_at
        FROM (
-         SELECT flow_step[1] AS flow, cityHash64(tenant, correlation_id) AS instance,
-           any(tenant) AS instance_tenant,
-           toUnixTimestamp64Milli(min(first_seen)) AS started,
-           min(flow_step[2]) AS start,
-           ${positions.map((i) => `${firstAcceptedSql(i, '0')} AS d${i}`).join(',\n           ')},
-           groupBitOr(if(isNotNull(last_rejected), bitShiftLeft(toUInt32(1), flow_step[2] - 1), toUInt32(0))) AS rejected
-         FROM ${this.#db}.flow_steps_v1
-         ARRAY JOIN {steps_of_type:Map(String, Array(Array(UInt16)))}[type] AS flow_step
-         WHERE type IN {types:Array(String)} AND day >= {horizon:Date} AND day < {sealed_before:Date}
-         GROUP BY flow, instance
+         SELECT *, ${stateColumnsSql(positions)}
+         FROM (
+           SELECT flow_step[1] AS flow, cityHash64(tenant, correlation_id) AS instance,
+             any(tenant) AS instance_tenant,
+             toUnixTimestamp64Milli(min(first_seen)) AS started,
+             min(flow_step[2]) AS start,
+             ${positions
+               .map(
+                 (i) =>
+                   `${firstAcceptedSql(i, '0')} AS d${i},
+             maxIf(isNotNull(last_rejected), flow_step[2] = ${i}) AS r${i}`,
+               )
+               .join(',\n             ')},
+             groupBitOr(if(isNotNull(last_rejected), bitShiftLeft(toUInt32(1), flow_step[2] - 1), toUInt32(0))) AS rejected
+           FROM ${this.#db}.flow_steps_v1
+           ARRAY JOIN {steps_of_type:Map(String, Array(Array(UInt16)))}[type] AS flow_step
+           WHERE type IN {types:Array(String)} AND day >= {horizon:Date} AND day < {sealed_before:Date}
+           GROUP BY flow, instance
+         )
        )`,
       {
         seal,
@@ -135,6 +132,7 @@ export class FlowSeals {
         types: [...new Set(flows.flatMap((flow) => flow.steps.map((step) => step.type)))],
         horizon: isoDay(horizon),
         sealed_before: isoDay(sealedBefore),
+        ...stateParams(flows),
       },
     );
     const flowKeys = flows.map(flowKey);
@@ -221,8 +219,4 @@ export class FlowSeals {
     }
     return dropped;
   }
-}
-
-export function isoDay(ms: number): string {
-  return new Date(floorDay(ms)).toISOString().slice(0, 10);
 }

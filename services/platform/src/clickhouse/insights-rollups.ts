@@ -384,3 +384,19 @@ export const flowSealStatements: readonly string[] = [
   ORDER BY (flow, started)
   COMMENT 'Flow instances of a seal (flow_seals_v1), one row each; a superseded seal''s partition is dropped'`,
 ];
+
+/**
+ * Migration 6: sealed states. A sealed instance also keeps its state by the SLAs of its flow as
+ * sealed (`stateColumnsSql`; the flow key now hashes the SLAs too): whether it completed, late or
+ * not, or failed, and the earliest deadline still open, after which it counts as breached. The
+ * flow overview then counts the instances untouched since the seal by state as they are, and
+ * computes states only for the few it merges. Seals built before this migration have keys of the
+ * old form; they are never read again and the sealer drops them after its next build.
+ */
+export const flowSealStateStatements: readonly string[] = [
+  `ALTER TABLE {db}.flow_instances_v1
+    ADD COLUMN IF NOT EXISTS completed Bool COMMENT 'every step done',
+    ADD COLUMN IF NOT EXISTS failed Bool COMMENT 'a step not done was dead-lettered',
+    ADD COLUMN IF NOT EXISTS late Bool COMMENT 'completed after a deadline',
+    ADD COLUMN IF NOT EXISTS breach_at Int64 COMMENT 'earliest deadline still open (ms); 2^62 when none'`,
+];

@@ -204,12 +204,12 @@ afterAll(async () => {
 
 const all = () => [...first, ...later];
 
-function expectedInstances(of: FlowDefinition = flow): FlowInstance[] {
+function expectedInstances(of: FlowDefinition = flow, at = now): FlowInstance[] {
   const facts = all().flatMap((row) => {
     const fact = flowFactOf(of, row);
     return fact === undefined ? [] : [fact];
   });
-  return deriveFlowInstances(of, facts, now).filter(
+  return deriveFlowInstances(of, facts, at).filter(
     (instance) => instance.startedAt >= window.from && instance.startedAt < window.to,
   );
 }
@@ -523,9 +523,9 @@ describe('sealed flow instances', () => {
     };
     return { statements, insights: new InsightsStore(recorded, { feedMarginMs: 0 }) };
   };
-  const expectedCounts = (of: FlowDefinition, tenant?: string) =>
+  const expectedCounts = (of: FlowDefinition, tenant?: string, at = now) =>
     countFlowStates(
-      expectedInstances(of).filter(
+      expectedInstances(of, at).filter(
         (instance) => tenant === undefined || instance.tenant === tenant,
       ),
     );
@@ -557,7 +557,27 @@ describe('sealed flow instances', () => {
     expect(await sealedInsights.flowStateCounts([shipping], window, now, 'all')).toEqual(
       new Map([['shipping', expectedCounts(shipping)]]),
     );
-    expect(statements.filter((sql) => sql.includes('flow_instances_v1'))).toHaveLength(3);
+    // Sealed states do not depend on the time of the read: deadlines pass after the seal.
+    const breached = new Set<number>();
+    for (const at of [t0 + 9 * hour, t0 + 16 * hour, t0 + 23 * hour]) {
+      const expected = expectedCounts(flow, undefined, at);
+      breached.add(expected.breached);
+      expect(await sealedInsights.flowStateCounts([flow], window, at, 'all')).toEqual(
+        new Map([['orders', expected]]),
+      );
+    }
+    expect(breached.size).toBe(3);
+    expect(statements.filter((sql) => sql.includes('flow_instances_v1'))).toHaveLength(6);
+  });
+
+  it('is not read once an SLA changes: the seal holds states by the SLAs it was built with', async () => {
+    const { statements, insights: sealedInsights } = recording();
+    const stricter = { ...flow, sla: '6h', slaMs: 6 * hour };
+    expect(await sealedInsights.seals.newest([stricter])).toEqual({ kind: 'none' });
+    expect(await sealedInsights.flowStateCounts([stricter], window, now, 'all')).toEqual(
+      new Map([['orders', countFlowStates(expectedInstances(stricter))]]),
+    );
+    expect(statements.filter((sql) => sql.includes('flow_instances_v1'))).toHaveLength(0);
   });
 
   it('is not read for flows whose steps changed, nor for a window before its horizon', async () => {

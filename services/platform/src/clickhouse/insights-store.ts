@@ -14,19 +14,19 @@ import {
   type TimeWindow,
 } from '@plumbline/core';
 import type { ClickHouseStore, QueryParams } from './clickhouse-store';
+import { FlowSeals, flowKey, type FlowSeal, type FlowSealsOptions } from './flow-seals';
 import {
-  FlowSeals,
   firstAcceptedSql,
-  flowKey,
   isoDay,
   neverAccepted as never,
+  stateColumnsSql,
+  stateParams,
+  stateSql,
   stepsOfType,
-  type FlowSeal,
-  type FlowSealsOptions,
-} from './flow-seals';
+} from './flow-sql';
 
 /**
- * The reads behind flows and KPIs, over the rollups of migrations 3 to 5 (`insights-rollups.ts`): thin
+ * The reads behind flows and KPIs, over the rollups of migrations 3 to 6 (`insights-rollups.ts`): thin
  * SQL, no policy logic. Instance states are computed in SQL only where a page or a count needs
  * them over many instances; `deriveFlowInstance` (core) makes the instances shown from the step
  * summaries read here, and the system tests check that both agree.
@@ -105,7 +105,7 @@ const outcomesOf = (kpi: BusinessKpi): string[] =>
 
 export class InsightsStore {
   readonly #db: string;
-  /** Sealed flow instances (migration 5), built by the flow sealer, read by the flow overview. */
+  /** Sealed flow instances (migrations 5 and 6), built by the flow sealer, read by the flow overview. */
   readonly seals: FlowSeals;
 
   constructor(
@@ -151,7 +151,7 @@ export class InsightsStore {
       late: string;
     }>(
       `SELECT flow, state, count() AS instances, countIf(late) AS late
-       FROM (${this.#instancesSql(flows, seal === undefined ? 'grouped' : 'sealed')})
+       FROM (${seal === undefined ? this.#instancesSql(flows) : this.#sealedInstancesSql(flows)})
        GROUP BY flow, state`,
       seal === undefined ? params : { ...params, ...sealParams(flows, seal) },
     );
@@ -192,7 +192,7 @@ export class InsightsStore {
       state: FlowState;
     }>(
       `SELECT tenant, correlation, started, state
-       FROM (${this.#instancesSql([flow], 'grouped', true)})
+       FROM (${this.#instancesSql([flow], true)})
        WHERE ({state:String} = '' OR state = {state:String})
          AND ({first:Bool} OR started < {after_started:Int64}
            OR (started = {after_started:Int64} AND (tenant, correlation) > ({after_tenant:String}, {after_correlation:String})))
@@ -342,44 +342,12 @@ export class InsightsStore {
    * correlation id): grouping by the strings costs twice as much, and two instances sharing a
    * hash among a million is a one in ten million chance.
    */
-  #instancesSql(
-    flows: readonly FlowDefinition[],
-    facts: 'grouped' | 'sealed',
-    withNames = false,
-  ): string {
-    // Unrolled over step positions (array lambdas are several times slower here); 0 stands for
-    // "never"; a position past a flow's last step has no rows and no SLA.
-    const positions = Array.from(
-      { length: Math.max(...flows.map((flow) => flow.steps.length)) },
-      (_, index) => index + 1,
-    );
-    const later = positions.filter((i) => i > 1);
-    const done = (i: number) => `d${i}`;
-    const due = (i: number) => `due${i}`;
-    const stepSla = (i: number) => `{step_sla:Array(Array(Int64))}[flow][${i}]`;
-    const anyOf = (terms: string[]) => (terms.length === 0 ? 'false' : `(${terms.join(' OR ')})`);
+  #instancesSql(flows: readonly FlowDefinition[], withNames = false): string {
+    const positions = stepPositions(flows);
     return `
       SELECT flow, ${withNames ? 'instance_tenant AS tenant, instance_correlation AS correlation, ' : ''}started,
-        ${positions.map((i) => `(${i} > {step_count:Array(UInt8)}[flow] OR start > ${i} OR ${done(i)} > 0)`).join(' AND ')} AS completed,
-        ${anyOf(positions.map((i) => `(start <= ${i} AND ${done(i)} = 0 AND r${i})`))} AS failed,
-        ${later
-          .map(
-            (i) =>
-              `if(start < ${i} AND ${done(i - 1)} > 0 AND ${stepSla(i)} > 0, ${done(i - 1)} + ${stepSla(i)}, 0) AS ${due(i)}`,
-          )
-          .join(',\n        ')},
-        greatest(${positions.map((i) => `if(start <= ${i}, ${done(i)}, 0)`).join(', ')}) AS last_done,
-        started + {flow_sla:Array(Int64)}[flow] AS flow_due,
-        ${anyOf([
-          ...later.map((i) => `(${due(i)} > 0 AND ${done(i)} = 0 AND {now:Int64} > ${due(i)})`),
-          `(NOT completed AND {now:Int64} > flow_due)`,
-        ])} AS open_breach,
-        completed AND ${anyOf([
-          'last_done > flow_due',
-          ...later.map((i) => `(${due(i)} > 0 AND ${done(i)} > ${due(i)})`),
-        ])} AS late,
-        multiIf(completed, 'completed', failed, 'failed', open_breach, 'breached', 'in_progress') AS state
-      FROM (${facts === 'sealed' ? this.#sealedFactsSql(positions) : this.#groupedFactsSql(positions, withNames)})`;
+        ${stateColumnsSql(positions)}, ${stateSql} AS state
+      FROM (${this.#groupedFactsSql(positions, withNames)})`;
   }
 
   /** Each instance's facts grouped from the step rows of its flow's lookback before the window on. */
@@ -406,55 +374,58 @@ export class InsightsStore {
   }
 
   /**
-   * Each instance's facts from a seal: the sealed rows of instances with no step row received
-   * since the seal as they are; the others' sealed rows merged (min, max) with their new step rows.
-   * Facts only grow, so a step row read twice changes nothing. Flow numbers are mapped from the
-   * seal's to the list's (`{flow_of}`); a first acceptance missing is `never` while merging.
+   * `#instancesSql` from a seal, for counting: the instances with no step row received since the
+   * seal with their sealed state; the others' sealed facts merged (min, max) with their new step
+   * rows, and their state computed. Facts only grow, so a step row read twice changes nothing.
+   * Flow numbers are mapped from the seal's to the list's (`{flow_of}`); a first acceptance
+   * missing is `never` while merging.
    */
-  #sealedFactsSql(positions: readonly number[]): string {
+  #sealedInstancesSql(flows: readonly FlowDefinition[]): string {
     const db = this.#db;
+    const positions = stepPositions(flows);
     const tenantIn = `({all:Bool} OR tenant IN {tenants:Array(String)})`;
     const newRows = `type IN {types:Array(String)} AND day >= {sealed_before:Date} AND ${tenantIn}`;
     const touched = `SELECT cityHash64(tenant, correlation_id) FROM ${db}.flow_steps_v1 WHERE ${newRows}`;
     // Qualified: in ClickHouse an alias (the mapped `flow`) shadows the column in WHERE.
     const sealed = `${db}.flow_instances_v1 AS sealed
           WHERE seal = {seal:String} AND sealed.flow IN {seal_flows:Array(UInt8)} AND ${tenantIn}`;
-    const sealedFacts = (merging: boolean) =>
-      positions
-        .map(
-          (i) =>
-            `${merging ? `if(d${i} = 0, ${never}, d${i})` : `d${i}`} AS d${i}, bitTest(rejected, ${i - 1}) AS r${i}`,
-        )
-        .join(', ');
     return `
-        SELECT {flow_of:Array(UInt8)}[sealed.flow] AS flow, start, ${sealedFacts(false)}, started
+        SELECT {flow_of:Array(UInt8)}[sealed.flow] AS flow, ${stateSql} AS state, late
         FROM ${sealed} AND started >= {from:Int64} AND started < {to:Int64}
           AND instance NOT IN (${touched})
         UNION ALL
-        SELECT flow, min(start) AS start,
-          ${positions.map((i) => `if(min(d${i}) = ${never}, 0, min(d${i})) AS d${i}, max(r${i}) AS r${i}`).join(',\n          ')},
-          min(started) AS started
+        SELECT flow, ${stateSql} AS state, late
         FROM (
-          SELECT {flow_of:Array(UInt8)}[sealed.flow] AS flow, instance, start, ${sealedFacts(true)}, started
-          FROM ${sealed} AND instance IN (${touched})
-          UNION ALL
-          SELECT flow_step[1] AS flow, cityHash64(tenant, correlation_id) AS instance,
-            min(flow_step[2]) AS start,
-            ${positions
-              .map(
-                (i) =>
-                  `${firstAcceptedSql(i, never)} AS d${i},
-            maxIf(isNotNull(last_rejected), flow_step[2] = ${i}) AS r${i}`,
-              )
-              .join(',\n            ')},
-            toUnixTimestamp64Milli(min(first_seen)) AS started
-          FROM ${db}.flow_steps_v1
-          ARRAY JOIN {steps_of_type:Map(String, Array(Array(UInt16)))}[type] AS flow_step
-          WHERE ${newRows}
-          GROUP BY flow, instance
-        )
-        GROUP BY flow, instance
-        HAVING started >= {from:Int64} AND started < {to:Int64}`;
+          SELECT *, ${stateColumnsSql(positions)}
+          FROM (
+            SELECT flow, min(start) AS start,
+              ${positions.map((i) => `if(min(d${i}) = ${never}, 0, min(d${i})) AS d${i}, max(r${i}) AS r${i}`).join(',\n              ')},
+              min(started) AS started
+            FROM (
+              SELECT {flow_of:Array(UInt8)}[sealed.flow] AS flow, instance, start,
+                ${positions.map((i) => `if(d${i} = 0, ${never}, d${i}) AS d${i}, bitTest(rejected, ${i - 1}) AS r${i}`).join(', ')},
+                started
+              FROM ${sealed} AND instance IN (${touched})
+              UNION ALL
+              SELECT flow_step[1] AS flow, cityHash64(tenant, correlation_id) AS instance,
+                min(flow_step[2]) AS start,
+                ${positions
+                  .map(
+                    (i) =>
+                      `${firstAcceptedSql(i, never)} AS d${i},
+                maxIf(isNotNull(last_rejected), flow_step[2] = ${i}) AS r${i}`,
+                  )
+                  .join(',\n                ')},
+                toUnixTimestamp64Milli(min(first_seen)) AS started
+              FROM ${db}.flow_steps_v1
+              ARRAY JOIN {steps_of_type:Map(String, Array(Array(UInt16)))}[type] AS flow_step
+              WHERE ${newRows}
+              GROUP BY flow, instance
+            )
+            GROUP BY flow, instance
+            HAVING started >= {from:Int64} AND started < {to:Int64}
+          )
+        )`;
   }
 
   /**
@@ -482,9 +453,7 @@ export class InsightsStore {
     return {
       steps_of_type: byType,
       types: [...byType.keys()],
-      step_count: flows.map((flow) => flow.steps.length),
-      step_sla: flows.map((flow) => flow.steps.map((step) => step.slaMs ?? 0)),
-      flow_sla: flows.map((flow) => flow.slaMs),
+      ...stateParams(flows),
       flow_since: sinces.map(isoDay),
       since: isoDay(Math.min(...sinces)),
       now,
@@ -660,6 +629,14 @@ export class InsightsStore {
     );
     return { open: toNumber(row?.open ?? 0), oldestAt: toOptional(row?.oldest) };
   }
+}
+
+/** Step positions 1 to the most steps of the flows. */
+function stepPositions(flows: readonly FlowDefinition[]): number[] {
+  return Array.from(
+    { length: Math.max(...flows.map((flow) => flow.steps.length)) },
+    (_, index) => index + 1,
+  );
 }
 
 /** The seal's flow numbers for the list's flows, and the list's number for each of the seal's. */

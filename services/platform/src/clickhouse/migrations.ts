@@ -1,5 +1,6 @@
 import type { ClickHouseStore } from './clickhouse-store';
 import {
+  flowSealStateStatements,
   flowSealStatements,
   insightsRollupStatements,
   rollupFeedStatements,
@@ -137,6 +138,11 @@ export const migrations: readonly Migration[] = [
     id: 5,
     name: 'sealed flow instances',
     statements: flowSealStatements,
+  },
+  {
+    id: 6,
+    name: 'sealed flow instance states',
+    statements: flowSealStateStatements,
   },
 ];
 
