@@ -68,7 +68,7 @@ export function startFlowSealer(options: FlowSealerOptions): FlowSealer {
         if (now() - lastBuildAt >= rebuildAfterMs) current = await build();
       } else {
         if (current?.seal === newest.seal.seal) {
-          const dropped = await store.seals.dropAllBut(newest.seal);
+          const dropped = await store.seals.dropReplaced(newest.seal);
           if (dropped.length > 0) logger.info({ dropped }, 'dropped replaced flow seals');
         }
         current = newest.seal;

@@ -6,6 +6,9 @@ import { maxSealedSteps } from './insights-rollups';
 
 const day = 86_400_000;
 
+/** A seal of other flows this much older than the newest is abandoned (builds are daily). */
+const abandonedAfterMs = 2 * day;
+
 /**
  * The version of the rules a seal's states were computed by (`stateColumnsSql`): a change to
  * them must bump it, so that seals built by the old rules are no longer read.
@@ -187,21 +190,31 @@ export class FlowSeals {
   }
 
   /**
-   * Drops every seal but `keep`: those whose row is older than `keep`'s, and builds that never
-   * finished (a partition with no seal row) older than an hour. Call it a while after `keep` was
-   * built, so that no read still uses the seals it replaced.
+   * Drops the seals `keep` replaced: older ones of the same flows or of fewer, and seals of other
+   * flow definitions more than `abandonedAfterMs` older (their builder, another process during a
+   * rolling deploy, would have replaced them daily); also builds that never finished (a partition
+   * with no seal row) older than an hour. Call it a while after `keep` was built, so that no read
+   * still uses the seals it replaced.
    */
-  async dropAllBut(keep: FlowSeal): Promise<string[]> {
+  async dropReplaced(keep: FlowSeal): Promise<string[]> {
     const rows = await this.store.query<{ seal: string }>(
       `SELECT seal FROM ${this.#db}.flow_seals_v1
        WHERE seal != {keep:String} AND built_at < fromUnixTimestamp64Milli({built:Int64}, 'UTC')
+         AND (hasAll({keys:Array(String)}, flow_keys)
+           OR built_at < fromUnixTimestamp64Milli({abandoned:Int64}, 'UTC'))
        UNION DISTINCT
        SELECT partition AS seal FROM system.parts
        WHERE database = {db:String} AND table = 'flow_instances_v1' AND active
          AND partition != {keep:String}
          AND partition NOT IN (SELECT seal FROM ${this.#db}.flow_seals_v1)
          AND modification_time < now() - INTERVAL 1 HOUR`,
-      { keep: keep.seal, built: keep.builtAt, db: this.#db },
+      {
+        keep: keep.seal,
+        keys: keep.flowKeys,
+        built: keep.builtAt,
+        abandoned: keep.builtAt - abandonedAfterMs,
+        db: this.#db,
+      },
     );
     const dropped: string[] = [];
     for (const { seal } of rows) {

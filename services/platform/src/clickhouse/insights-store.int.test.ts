@@ -635,11 +635,31 @@ describe('sealed flow instances', () => {
     expect(await counts()).toEqual(expected);
     expect(statements.filter((sql) => sql.includes('flow_instances_v1'))).toHaveLength(1);
 
-    expect(await sealedInsights.seals.dropAllBut(rebuilt)).toEqual([built.seal]);
+    expect(await sealedInsights.seals.dropReplaced(rebuilt)).toEqual([built.seal]);
     const [left] = await store.query<{ seals: string[] }>(
       `SELECT groupUniqArray(seal) AS seals FROM ${store.database}.flow_instances_v1`,
     );
     expect(left?.seals).toEqual([rebuilt.seal]);
     expect(await counts()).toEqual(expected);
+  });
+
+  it('leaves seals of other flow definitions to their builder until they are abandoned', async () => {
+    const { insights: sealedInsights } = recording();
+    const [previous] = await store.query<{ seal: string }>(
+      `SELECT seal FROM ${store.database}.flow_seals_v1`,
+    );
+    // Another process during a rolling deploy, with another SLA for one flow.
+    const stricter = { ...flow, sla: '6h', slaMs: 6 * hour };
+    const other = await sealedInsights.seals.build([stricter], { now: sealedOn, reachMs });
+    const keep = await sealedInsights.seals.build([flow, shipping], { now: sealedOn, reachMs });
+
+    expect(await sealedInsights.seals.dropReplaced(keep)).toEqual([previous?.seal]);
+    expect(await sealedInsights.seals.newest([stricter])).toMatchObject({
+      kind: 'holds',
+      seal: { seal: other.seal },
+    });
+    const threeDaysLater = { ...keep, builtAt: keep.builtAt + 3 * day };
+    expect(await sealedInsights.seals.dropReplaced(threeDaysLater)).toEqual([other.seal]);
+    expect(await sealedInsights.seals.newest([stricter])).toEqual({ kind: 'none' });
   });
 });
