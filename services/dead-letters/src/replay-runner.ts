@@ -138,7 +138,8 @@ export function startReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
   /**
    * Works a running job from its recorded cursor on while `held()`: a fresh job counts its
    * selection first; a resumed one keeps its total. Items worked after the last recorded progress
-   * are worked again: a dead letter this job already claimed is published again with the same
+   * are worked again: a dead letter this job already claimed and published (`publishedAt`) is
+   * counted without publishing; one claimed but not marked is published again with the same
    * message id (INGEST's duplicate window drops it if the first made it).
    */
   async function run(started: ReplayJob, held: () => boolean): Promise<void> {
@@ -235,18 +236,30 @@ export function startReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
         seq,
         why: claim.existing.state === 'resolved' ? SkipWhy.Resolved : SkipWhy.AlreadyReplayed,
       };
-    const headers = natsHeaders();
-    headers.set('Plumbline-Replay-Of', String(seq));
-    headers.set('Plumbline-Replay-Job', job.id);
-    try {
-      await options.js.publish(built.subject, built.body, { msgID: built.msgId, headers });
-    } catch (error) {
-      // Claimed but not published: the job's resume republishes it (same message id).
-      return {
-        type: 'item_failed',
-        seq,
-        error: error instanceof Error ? error.message : String(error),
-      };
+    // Worked again after a resume: published already unless the crash came between the claim
+    // and the mark (then INGEST's duplicate window drops a second copy if it is recent).
+    const published = !claim.claimed && claim.existing.publishedAt !== undefined;
+    if (!published) {
+      const headers = natsHeaders();
+      headers.set('Plumbline-Replay-Of', String(seq));
+      headers.set('Plumbline-Replay-Job', job.id);
+      try {
+        await options.js.publish(built.subject, built.body, { msgID: built.msgId, headers });
+      } catch (error) {
+        // Claimed but not published: the job's resume publishes it (same message id).
+        return {
+          type: 'item_failed',
+          seq,
+          error: error instanceof Error ? error.message : String(error),
+        };
+      }
+      // Unmarked, a resume past the duplicate window would publish it twice: worth a warning,
+      // not a failure (it was replayed).
+      await options.states
+        .markPublished(seq, now())
+        .catch((error: unknown) =>
+          logger.warn({ err: error, job: job.id, seq }, 'replayed, but not marked published'),
+        );
     }
     if (deadLetter.state === 'open')
       changed.push(

@@ -14,6 +14,11 @@ export interface DeadLetterStateRecord {
   readonly jobId: string;
   /** The INGEST message id of the re-publication. */
   readonly replayedAs: string;
+  /**
+   * When INGEST acknowledged the re-publication. A job resumed after a crash publishes again
+   * only what has none: INGEST's duplicate window (2 minutes) may be over by then.
+   */
+  readonly publishedAt?: number;
 }
 
 export type ClaimResult =
@@ -36,6 +41,15 @@ export class DeadLetterStates {
       if (existing === undefined) throw error;
       return { claimed: false, existing };
     }
+  }
+
+  /** Records that the re-publication of a dead letter its replay job claimed was acknowledged. */
+  async markPublished(seq: number, at: number): Promise<void> {
+    const entry = await this.kv.get(key(seq));
+    if (entry === null || entry.operation !== 'PUT')
+      throw new Error(`dead letter ${seq} is not claimed`);
+    const record = entry.json<DeadLetterStateRecord>();
+    await this.kv.update(key(seq), JSON.stringify({ ...record, publishedAt: at }), entry.revision);
   }
 
   async get(seq: number): Promise<DeadLetterStateRecord | undefined> {
