@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { floorDay, type FlowDefinition } from '@plumbline/core';
 import type { ClickHouseStore } from './clickhouse-store';
-import { firstAcceptedSql, isoDay, stateColumnsSql, stateParams, stepsOfType } from './flow-sql';
+import { isoDay, stateColumnsSql, stateParams, stepFactsSql, stepsOfType } from './flow-sql';
 import { maxSealedSteps } from './insights-rollups';
 
 const day = 86_400_000;
@@ -115,13 +115,7 @@ export class FlowSeals {
              any(tenant) AS instance_tenant,
              toUnixTimestamp64Milli(min(first_seen)) AS started,
              min(flow_step[2]) AS start,
-             ${positions
-               .map(
-                 (i) =>
-                   `${firstAcceptedSql(i, '0')} AS d${i},
-             maxIf(isNotNull(last_rejected), flow_step[2] = ${i}) AS r${i}`,
-               )
-               .join(',\n             ')},
+             ${stepFactsSql(positions, '0')},
              groupBitOr(if(isNotNull(last_rejected), bitShiftLeft(toUInt32(1), flow_step[2] - 1), toUInt32(0))) AS rejected
            FROM ${this.#db}.flow_steps_v1
            ARRAY JOIN {steps_of_type:Map(String, Array(Array(UInt16)))}[type] AS flow_step

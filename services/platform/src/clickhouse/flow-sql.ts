@@ -13,10 +13,26 @@ export const neverAccepted = '4611686018427387904';
  * When step `position` was first accepted, over step rows joined to `flow_step` (flow, position):
  * 0 when never (for reading), or `neverAccepted` (for a `min` across sealed and new rows).
  */
-export function firstAcceptedSql(position: number, never: '0' | typeof neverAccepted): string {
+function firstAcceptedSql(position: number, never: '0' | typeof neverAccepted): string {
   const accepted = `flow_step[2] = ${position} AND isNotNull(first_accepted)`;
   const at = `toUnixTimestamp64Milli(assumeNotNull(first_accepted))`;
   return never === '0' ? `minIf(${at}, ${accepted})` : `min(if(${accepted}, ${at}, ${never}))`;
+}
+
+/**
+ * Per step position i, grouped over step rows joined to `flow_step`: `d{i}` when it was first
+ * accepted (see `firstAcceptedSql` for `never`) and `r{i}` whether it was dead-lettered.
+ */
+export function stepFactsSql(
+  positions: readonly number[],
+  never: '0' | typeof neverAccepted,
+): string {
+  return positions
+    .map(
+      (i) =>
+        `${firstAcceptedSql(i, never)} AS d${i}, maxIf(isNotNull(last_rejected), flow_step[2] = ${i}) AS r${i}`,
+    )
+    .join(',\n  ');
 }
 
 /** `{steps_of_type}` for a list of flows: per step type, its (flow number, step number) pairs. */

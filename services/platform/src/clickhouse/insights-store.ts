@@ -16,12 +16,12 @@ import {
 import type { ClickHouseStore, QueryParams } from './clickhouse-store';
 import { FlowSeals, flowKey, type FlowSeal, type FlowSealsOptions } from './flow-seals';
 import {
-  firstAcceptedSql,
   isoDay,
   neverAccepted as never,
   stateColumnsSql,
   stateParams,
   stateSql,
+  stepFactsSql,
   stepsOfType,
 } from './flow-sql';
 
@@ -356,13 +356,7 @@ export class InsightsStore {
         SELECT flow_step[1] AS flow, cityHash64(tenant, correlation_id) AS instance,
           ${withNames ? 'any(tenant) AS instance_tenant, any(correlation_id) AS instance_correlation,' : ''}
           min(flow_step[2]) AS start,
-          ${positions
-            .map(
-              (i) =>
-                `${firstAcceptedSql(i, '0')} AS d${i},
-          maxIf(isNotNull(last_rejected), flow_step[2] = ${i}) AS r${i}`,
-            )
-            .join(',\n          ')},
+          ${stepFactsSql(positions, '0')},
           toUnixTimestamp64Milli(min(first_seen)) AS started
         FROM ${this.#db}.flow_steps_v1
         ARRAY JOIN {steps_of_type:Map(String, Array(Array(UInt16)))}[type] AS flow_step
@@ -409,13 +403,7 @@ export class InsightsStore {
               UNION ALL
               SELECT flow_step[1] AS flow, cityHash64(tenant, correlation_id) AS instance,
                 min(flow_step[2]) AS start,
-                ${positions
-                  .map(
-                    (i) =>
-                      `${firstAcceptedSql(i, never)} AS d${i},
-                maxIf(isNotNull(last_rejected), flow_step[2] = ${i}) AS r${i}`,
-                  )
-                  .join(',\n                ')},
+                ${stepFactsSql(positions, never)},
                 toUnixTimestamp64Milli(min(first_seen)) AS started
               FROM ${db}.flow_steps_v1
               ARRAY JOIN {steps_of_type:Map(String, Array(Array(UInt16)))}[type] AS flow_step
