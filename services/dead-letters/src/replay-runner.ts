@@ -14,6 +14,7 @@ import type {
   KvLease,
   DeadLetterIndex,
   DeadLetterReader,
+  DeadLetterStateRecord,
   DeadLetterStates,
   Logger,
   ReplayJobStore,
@@ -222,14 +223,15 @@ export function startReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
       ...(job.patch === undefined ? {} : { patch: job.patch }),
     });
     if (!built.ok) return { type: 'item_failed', seq, error: `${built.code}: ${built.message}` };
-    const claim = await options.states.claim(seq, {
+    const record: DeadLetterStateRecord = {
       state: 'replayed',
       by: job.requestedBy,
       at: now(),
       reason: '',
       jobId: job.id,
       replayedAs: built.msgId,
-    });
+    };
+    const claim = await options.states.claim(seq, record);
     if (!claim.claimed && claim.existing.jobId !== job.id)
       return {
         type: 'item_skipped',
@@ -256,7 +258,7 @@ export function startReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
       // Unmarked, a resume past the duplicate window would publish it twice: worth a warning,
       // not a failure (it was replayed).
       await options.states
-        .markPublished(seq, now())
+        .markPublished(seq, claim.claimed ? record : claim.existing, now())
         .catch((error: unknown) =>
           logger.warn({ err: error, job: job.id, seq }, 'replayed, but not marked published'),
         );

@@ -43,13 +43,12 @@ export class DeadLetterStates {
     }
   }
 
-  /** Records that the re-publication of a dead letter its replay job claimed was acknowledged. */
-  async markPublished(seq: number, at: number): Promise<void> {
-    const entry = await this.kv.get(key(seq));
-    if (entry === null || entry.operation !== 'PUT')
-      throw new Error(`dead letter ${seq} is not claimed`);
-    const record = entry.json<DeadLetterStateRecord>();
-    await this.kv.update(key(seq), JSON.stringify({ ...record, publishedAt: at }), entry.revision);
+  /**
+   * Records that the re-publication of a dead letter was acknowledged, in the `record` its replay
+   * job claimed it with (only that job writes the claim again, so no read is needed first).
+   */
+  async markPublished(seq: number, record: DeadLetterStateRecord, at: number): Promise<void> {
+    await this.kv.put(key(seq), JSON.stringify({ ...record, publishedAt: at }));
   }
 
   async get(seq: number): Promise<DeadLetterStateRecord | undefined> {
