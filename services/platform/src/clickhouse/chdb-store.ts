@@ -44,9 +44,20 @@ export function openChdbStore(path: string, database: string): ClickHouseStore {
     },
     async insert(table, rows) {
       if (rows.length === 0) return;
-      const body = Buffer.from(rows.map((row) => JSON.stringify(row)).join('\n'));
+      const compact = compactRows(rows);
       await withSession((session) =>
-        session.insert({ table, values: body, format: 'JSONEachRow' }),
+        compact === undefined
+          ? session.insert({
+              table,
+              values: Buffer.from(rows.map((row) => JSON.stringify(row)).join('\n')),
+              format: 'JSONEachRow',
+            })
+          : session.insert({
+              table,
+              values: compact.body,
+              format: 'JSONCompactEachRow',
+              columns: compact.columns,
+            }),
       );
     },
     close() {
@@ -54,6 +65,32 @@ export function openChdbStore(path: string, database: string): ClickHouseStore {
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * Rows that all carry the same fields as JSONCompactEachRow (one array per row, the column names
+ * once): the engine parses it about a fifth faster than JSONEachRow, and the payload is smaller.
+ * `undefined` when the rows' fields differ, so that a field is never silently dropped or
+ * misplaced; the caller then sends JSONEachRow.
+ */
+export function compactRows(
+  rows: readonly object[],
+): { readonly columns: string[]; readonly body: Buffer } | undefined {
+  const first = rows[0];
+  if (first === undefined) return undefined;
+  const columns = Object.keys(first);
+  const lines: string[] = [];
+  for (const row of rows as readonly Readonly<Record<string, unknown>>[]) {
+    if (Object.keys(row).length !== columns.length) return undefined;
+    const values: unknown[] = [];
+    for (const column of columns) {
+      const value = row[column];
+      if (value === undefined && !(column in row)) return undefined;
+      values.push(value);
+    }
+    lines.push(JSON.stringify(values));
+  }
+  return { columns, body: Buffer.from(lines.join('\n')) };
 }
 
 export function parseJsonEachRow<Row>(text: string): Row[] {

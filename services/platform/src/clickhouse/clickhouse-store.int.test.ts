@@ -99,6 +99,23 @@ describe.each(transports)('ClickHouse store over %s', (_name, open) => {
     ]);
   });
 
+  it('inserts rows whose fields differ, each with its own fields and defaults for the rest', async () => {
+    const table = `${store.database}.audit_log_v1`;
+    await store.insert(table, [
+      { at: Date.UTC(2026, 2, 1), actor: 'ana', action: 'mixed_rows', target: 'one' },
+      { actor: 'ben', at: Date.UTC(2026, 2, 2), action: 'mixed_rows', reason: 'two' },
+      { at: Date.UTC(2026, 2, 3), actor: 'cy', action: 'mixed_rows' },
+    ]);
+    const rows = await store.query<{ actor: string; target: string; reason: string }>(
+      `SELECT actor, target, reason FROM ${table} WHERE action = 'mixed_rows' ORDER BY at`,
+    );
+    expect(rows).toEqual([
+      { actor: 'ana', target: 'one', reason: '' },
+      { actor: 'ben', target: '', reason: 'two' },
+      { actor: 'cy', target: '', reason: '' },
+    ]);
+  });
+
   it('runs statements side by side: a slow query does not hold up an insert', async () => {
     let slowDone = false;
     const slow = store.query('SELECT sleep(2)').then(() => (slowDone = true));

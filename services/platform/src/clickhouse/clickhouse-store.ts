@@ -12,7 +12,7 @@ export interface ClickHouseStore {
   /** A statement with no result (DDL, ALTER, INSERT … SELECT). */
   command(sql: string, params?: QueryParams): Promise<void>;
   query<Row>(sql: string, params?: QueryParams): Promise<Row[]>;
-  /** Inserts rows as JSONEachRow; resolves only when the rows are written. */
+  /** Inserts rows (one object per row, keyed by column); resolves only when they are written. */
   insert(table: string, rows: readonly object[]): Promise<void>;
   close(): Promise<void>;
 }
