@@ -27,25 +27,33 @@ export interface DeadLetterIndexer {
  * durable `dead-letter-index` consumer, writes a batch of rows, then acks. A failed write naks
  * the batch for redelivery; re-indexing a dead letter is harmless (the index keeps the latest
  * state, and a new row carries the oldest possible one).
+ *
+ * One write at a time, and, unless a full batch waits, `lingerMs` between them: every insert
+ * makes a ClickHouse part (files created now, merged and deleted later), so a steady trickle of
+ * dead letters is written as a few inserts a second, not one per dead letter.
  */
 export async function startDeadLetterIndexer(
   options: DeadLetterIndexerOptions,
 ): Promise<DeadLetterIndexer> {
   const batchSize = options.batchSize ?? 500;
-  const lingerMs = options.lingerMs ?? 20;
+  const lingerMs = options.lingerMs ?? 200;
   const consumer = await options.js.consumers.get(Streams.DeadLetter, DeadLetterIndexConsumer);
   const messages = await consumer.consume({ max_messages: batchSize * 2 });
   const pending: JsMsg[] = [];
   let indexed = 0;
   let timer: NodeJS.Timeout | undefined;
-  let chain: Promise<void> = Promise.resolve();
+  let writing: Promise<void> | undefined;
 
   const flush = () => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    if (pending.length === 0) return;
+    if (writing !== undefined || pending.length === 0) return;
     const batch = pending.splice(0, batchSize);
-    chain = chain.then(() => write(batch));
+    writing = write(batch).finally(() => {
+      writing = undefined;
+      if (pending.length >= batchSize) flush();
+      else if (pending.length > 0) timer ??= setTimeout(flush, lingerMs);
+    });
   };
 
   async function write(batch: readonly JsMsg[]): Promise<void> {
@@ -64,6 +72,7 @@ export async function startDeadLetterIndexer(
   const loop = (async () => {
     for await (const message of messages) {
       pending.push(message);
+      if (writing !== undefined) continue; // the write's end takes what came meanwhile
       if (pending.length >= batchSize) flush();
       else timer ??= setTimeout(flush, lingerMs);
     }
@@ -74,8 +83,7 @@ export async function startDeadLetterIndexer(
     async stop() {
       messages.stop();
       await loop;
-      flush();
-      await chain;
+      for (flush(); writing !== undefined; flush()) await writing;
     },
   };
 }

@@ -94,6 +94,7 @@ export async function startGovernanceRuntime(
     workerId: options.workerId,
     batchSize: options.config.worker.batchSize,
     batchLingerMs: options.config.worker.batchLingerMs,
+    lineageIntervalMs: options.config.worker.lineageIntervalMs,
     maxDeliveries: options.config.worker.maxDeliveries,
   });
   const deadLetterIndexer = await startDeadLetterIndexer({

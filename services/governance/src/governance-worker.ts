@@ -28,6 +28,12 @@ export interface GovernanceWorkerOptions {
   readonly workerId: string;
   readonly batchSize: number;
   readonly batchLingerMs: number;
+  /**
+   * Least time from one lineage insert to the next while fewer than `batchSize` rows wait: every
+   * insert makes a ClickHouse part to be merged later, so a steady flow is written as a few
+   * inserts a second. Outputs do not wait for it; acks do.
+   */
+  readonly lineageIntervalMs: number;
   /** Deliveries after which a message that keeps failing inside the worker is dead-lettered. */
   readonly maxDeliveries: number;
   readonly now?: () => number;
@@ -57,14 +63,25 @@ interface Settled {
   readonly decidedAt: number;
 }
 
+/** A batch whose outputs are durable, waiting for its lineage rows to be written. */
+interface Published {
+  readonly settled: readonly Settled[];
+  readonly rows: readonly LineageRow[];
+}
+
 const retryDelayMs = (delivery: number) => Math.min(30_000, 500 * 2 ** Math.min(delivery, 6));
 
 /**
- * Pulls INGEST through the shared durable consumer and, per batch:
- * decide every message → publish outputs (GOVERNED / DEADLETTER, deduplicated by message id) →
- * write the lineage batch → only then ack (or nak with delay). Any failure before the acks
- * leaves the batch unacked, so JetStream redelivers it; publish ids and the lineage table's
- * key make the retry idempotent.
+ * Pulls INGEST through the shared durable consumer, in two stages:
+ * 1. per batch: decide every message → publish outputs (GOVERNED / DEADLETTER, deduplicated by
+ *    message id) and wait for their PubAcks; at most two batches at once;
+ * 2. lineage: one insert at a time of every published batch that is ready → only then ack (or nak
+ *    with delay) those messages.
+ * The output appears as soon as stage 1 is done, whatever ClickHouse is doing; the inserts
+ * coalesce on their own (what is published during one insert goes in the next), so a steady
+ * flow makes a few large ClickHouse parts a second rather than one small part per batch. Any
+ * failure before the acks leaves the messages unacked, so JetStream redelivers them; publish ids
+ * and the lineage table's key make the retry idempotent.
  */
 export async function startGovernanceWorker(
   options: GovernanceWorkerOptions,
@@ -81,33 +98,66 @@ export async function startGovernanceWorker(
   let lastError: string | undefined;
   let running = true;
 
-  // Group commit: at most `maxInFlight` batches being made durable at once (two: one deciding
-  // and publishing on the JS thread while the other's lineage insert runs in ClickHouse; more
-  // measured no faster, with or without ClickHouse's asynchronous inserts).
-  // While they are busy, arriving messages accumulate; as soon as one finishes, everything
-  // pending goes as the next batch. Under load batches grow, so the fixed cost of an insert is
-  // paid once per batch; when idle, a lone message waits at most `batchLingerMs`.
-  const maxInFlight = 2;
+  // Stage 1, group commit: at most `maxPublishing` batches deciding and publishing at once. While
+  // they are busy, arriving messages accumulate; as soon as one finishes, everything pending goes
+  // as the next batch. Under load batches grow, so fixed costs are paid once per batch; when
+  // idle, a lone message waits at most `batchLingerMs`.
+  const maxPublishing = 2;
   const pending: JsMsg[] = [];
-  const inFlight = new Set<Promise<void>>();
+  const publishing = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
+  // Stage 2: published, lineage not yet written. Stage 1 pauses while a full batch waits here,
+  // so a slow ClickHouse holds messages back in INGEST rather than in memory.
+  const unwritten: Published[] = [];
+  let unwrittenMessages = 0;
+  let writing: Promise<void> | undefined;
+  // Signalled whenever a stage finishes something: the pull loop's backpressure waits on it.
+  const progress = changeSignal();
 
   const flush = () => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    if (inFlight.size >= maxInFlight || pending.length === 0) return;
+    if (!canPublish() || pending.length === 0) return;
     const batch = pending.splice(0, options.batchSize);
-    const done: Promise<void> = processBatch(batch)
+    const done: Promise<void> = publishBatch(batch)
       .catch((error: unknown) => logger.error({ err: error }, 'batch failed unexpectedly'))
       .finally(() => {
-        inFlight.delete(done);
+        publishing.delete(done);
+        progress.signal();
         flush();
       });
-    inFlight.add(done);
+    publishing.add(done);
   };
-  const anyDone = () => Promise.race(inFlight);
+  const canPublish = () => publishing.size < maxPublishing && unwrittenMessages < options.batchSize;
 
-  async function processBatch(batch: readonly JsMsg[]): Promise<void> {
+  let lastWriteAt = Number.NEGATIVE_INFINITY;
+  let writeTimer: NodeJS.Timeout | undefined;
+  const write = () => {
+    if (writing !== undefined || unwritten.length === 0) return;
+    const wait = lastWriteAt + options.lineageIntervalMs - performance.now();
+    if (running && wait > 0 && unwrittenMessages < options.batchSize) {
+      writeTimer ??= setTimeout(() => {
+        writeTimer = undefined;
+        write();
+      }, wait);
+      return;
+    }
+    if (writeTimer !== undefined) clearTimeout(writeTimer);
+    writeTimer = undefined;
+    lastWriteAt = performance.now();
+    const ready = unwritten.splice(0);
+    unwrittenMessages = 0;
+    writing = writeLineage(ready)
+      .catch((error: unknown) => logger.error({ err: error }, 'lineage write failed unexpectedly'))
+      .finally(() => {
+        writing = undefined;
+        progress.signal();
+        write();
+      });
+    flush(); // stage 1 may have been waiting for room
+  };
+
+  async function publishBatch(batch: readonly JsMsg[]): Promise<void> {
     const startedAt = performance.now();
     const settled: Settled[] = [];
     for (const message of batch) {
@@ -134,6 +184,7 @@ export async function startGovernanceWorker(
       }
     }
     if (settled.length === 0) return;
+    let rows: LineageRow[];
     try {
       const outbound: OutboundMessage[] = [];
       const outboundIndex: number[] = [];
@@ -145,42 +196,53 @@ export async function startGovernanceWorker(
       });
       const decidedAt = performance.now();
       const acks = await publisher.publishAll(outbound);
-      const publishedAt = performance.now();
-      const outputs = settled.map((_, index) => {
+      rows = settled.map((item, index) => {
         const at = outboundIndex[index];
-        return at === undefined ? undefined : acks[at];
-      });
-      const rows: LineageRow[] = settled.map((item, index) =>
-        toLineageRow(item.decision, {
+        const output = at === undefined ? undefined : acks[at];
+        return toLineageRow(item.decision, {
           ingestSeq: item.message.seq,
           receivedAt: Math.floor(Number(item.message.info.timestampNanos) / 1_000_000),
           decidedAt: item.decidedAt,
           sizeBytes: item.message.data.byteLength,
           delivery: item.message.info.deliveryCount,
-          outputStream: outputs[index]?.stream ?? '',
-          outputSeq: outputs[index]?.seq ?? 0,
+          outputStream: output?.stream ?? '',
+          outputSeq: output?.seq ?? 0,
           workerId: options.workerId,
-        }),
-      );
-      await store.insert(table, rows);
+        });
+      });
       logger.debug(
         {
           size: settled.length,
           decideMs: Math.round(decidedAt - startedAt),
-          publishMs: Math.round(publishedAt - decidedAt),
-          lineageMs: Math.round(performance.now() - publishedAt),
+          publishMs: Math.round(performance.now() - decidedAt),
         },
-        'batch durable',
+        'batch published',
       );
     } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
-      logger.warn({ err: error, size: settled.length }, 'batch not made durable; redelivering');
-      for (const { message } of settled) {
-        counters.retried += 1;
-        message.nak(retryDelayMs(message.info.deliveryCount));
-      }
+      redeliver(settled, error, 'batch not published; redelivering');
       return;
     }
+    unwritten.push({ settled, rows });
+    unwrittenMessages += settled.length;
+    write();
+  }
+
+  async function writeLineage(ready: readonly Published[]): Promise<void> {
+    const startedAt = performance.now();
+    const settled = ready.flatMap((published) => published.settled);
+    try {
+      await store.insert(
+        table,
+        ready.flatMap((published) => published.rows),
+      );
+    } catch (error) {
+      redeliver(settled, error, 'lineage not written; redelivering');
+      return;
+    }
+    logger.debug(
+      { size: settled.length, lineageMs: Math.round(performance.now() - startedAt) },
+      'lineage durable',
+    );
     for (const { message, decision } of settled) {
       if (decision.outcome === 'delayed') {
         counters.delayed += 1;
@@ -193,6 +255,15 @@ export async function startGovernanceWorker(
     counters.batches += 1;
     lastBatchAt = now();
     lastError = undefined;
+  }
+
+  function redeliver(settled: readonly Settled[], error: unknown, message: string): void {
+    lastError = error instanceof Error ? error.message : String(error);
+    logger.warn({ err: error, size: settled.length }, message);
+    for (const item of settled) {
+      counters.retried += 1;
+      item.message.nak(retryDelayMs(item.message.info.deliveryCount));
+    }
   }
 
   function outputFor({ message, decision }: Settled): OutboundMessage | undefined {
@@ -238,9 +309,11 @@ export async function startGovernanceWorker(
     for await (const message of messages) {
       pending.push(message);
       if (pending.length >= options.batchSize) {
-        if (inFlight.size >= maxInFlight) await anyDone(); // backpressure: one full batch waits at most
         flush();
-      } else if (inFlight.size < maxInFlight) {
+        // Backpressure: a full batch that cannot start waits until a stage makes room.
+        while (pending.length >= options.batchSize && !canPublish()) await progress.next();
+        flush();
+      } else if (canPublish()) {
         timer ??= setTimeout(flush, options.batchLingerMs);
       }
     }
@@ -253,11 +326,26 @@ export async function startGovernanceWorker(
       running = false;
       messages.stop();
       await loop;
-      while (inFlight.size > 0 || pending.length > 0) {
+      while (publishing.size > 0 || pending.length > 0 || writing !== undefined) {
         flush();
-        await Promise.all(inFlight);
+        await progress.next();
       }
+      write(); // what the interval was holding back
+      while (writing !== undefined) await progress.next();
       publisher.close();
+    },
+  };
+}
+
+/** `next()` resolves at the following `signal()`: a way to wait for "something changed". */
+function changeSignal(): { next(): Promise<void>; signal(): void } {
+  let signal = () => {};
+  let next = new Promise<void>((resolve) => (signal = resolve));
+  return {
+    next: () => next,
+    signal() {
+      signal();
+      next = new Promise<void>((resolve) => (signal = resolve));
     },
   };
 }

@@ -20,6 +20,8 @@ export interface PlumblineConfig {
   readonly worker: {
     readonly batchSize: number;
     readonly batchLingerMs: number;
+    /** Least time between two lineage inserts while fewer than a batch of rows wait. */
+    readonly lineageIntervalMs: number;
     readonly maxDeliveries: number;
   };
   /** GitOps sources loaded at start: contracts and policies. */
@@ -101,8 +103,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     host: env.PLUMBLINE_HOST ?? '127.0.0.1',
     demo: flag('PLUMBLINE_DEMO', true),
     worker: {
-      batchSize: integer('PLUMBLINE_WORKER_BATCH', 500, 1, 10_000),
+      batchSize: integer('PLUMBLINE_WORKER_BATCH', 5_000, 1, 10_000),
       batchLingerMs: integer('PLUMBLINE_WORKER_LINGER_MS', 20, 0, 5_000),
+      lineageIntervalMs: integer('PLUMBLINE_WORKER_LINEAGE_INTERVAL_MS', 200, 0, 10_000),
       maxDeliveries: integer('PLUMBLINE_WORKER_MAX_DELIVERIES', 5, 1, 1_000),
     },
     logLevel: logLevel ?? 'info',
