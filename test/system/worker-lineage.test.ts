@@ -145,6 +145,5 @@ it('writes a steady flow as a few lineage inserts, at least the lineage interval
   // Twenty batches of one (40 ms apart, the linger is 5 ms), but one insert per 200 ms at most.
   expect(inserts).toBeGreaterThan(0);
   expect(inserts).toBeLessThanOrEqual(Math.ceil(elapsedMs / 200) + 1);
-  expect(inserts).toBeLessThan(envelopes.length / 2);
   await eventually(unacknowledged, (count) => count === 0);
 });
