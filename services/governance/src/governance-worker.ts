@@ -109,7 +109,8 @@ export async function startGovernanceWorker(
   // Stage 2: published, lineage not yet written. Stage 1 pauses while a full batch waits here,
   // so a slow ClickHouse holds messages back in INGEST rather than in memory.
   const unwritten: Published[] = [];
-  let unwrittenMessages = 0;
+  const lineageBacklogFull = () =>
+    unwritten.reduce((messages, batch) => messages + batch.settled.length, 0) >= options.batchSize;
   let writing: Promise<void> | undefined;
   // Signalled whenever a stage finishes something: the pull loop's backpressure waits on it.
   const progress = changeSignal();
@@ -128,14 +129,14 @@ export async function startGovernanceWorker(
       });
     publishing.add(done);
   };
-  const canPublish = () => publishing.size < maxPublishing && unwrittenMessages < options.batchSize;
+  const canPublish = () => publishing.size < maxPublishing && !lineageBacklogFull();
 
   let lastWriteAt = Number.NEGATIVE_INFINITY;
   let writeTimer: NodeJS.Timeout | undefined;
   const write = () => {
     if (writing !== undefined || unwritten.length === 0) return;
     const wait = lastWriteAt + options.lineageIntervalMs - performance.now();
-    if (running && wait > 0 && unwrittenMessages < options.batchSize) {
+    if (running && wait > 0 && !lineageBacklogFull()) {
       writeTimer ??= setTimeout(() => {
         writeTimer = undefined;
         write();
@@ -146,7 +147,6 @@ export async function startGovernanceWorker(
     writeTimer = undefined;
     lastWriteAt = performance.now();
     const ready = unwritten.splice(0);
-    unwrittenMessages = 0;
     writing = writeLineage(ready)
       .catch((error: unknown) => logger.error({ err: error }, 'lineage write failed unexpectedly'))
       .finally(() => {
@@ -223,7 +223,6 @@ export async function startGovernanceWorker(
       return;
     }
     unwritten.push({ settled, rows });
-    unwrittenMessages += settled.length;
     write();
   }
 
