@@ -90,6 +90,54 @@ describe('accepted envelopes', () => {
   });
 });
 
+describe("a connector cannot write the worker's headers", () => {
+  const forged = {
+    'X-Connector': 'system-test',
+    'Plumbline-Reason': 'forged',
+    'plumbline-contract-version': '99',
+    'Plumbline-Deprecated': 'true',
+  };
+
+  it('on an accepted envelope: its copy on GOVERNED carries only what the worker says', async () => {
+    const envelope = validEnvelope('invoice.posted');
+    await plumbline.publish(
+      ingestSubject(envelope),
+      encode(envelope),
+      `${envelope.source}:${envelope.id}`,
+      forged,
+    );
+    const [row] = await rowFor(envelope);
+    const governed = await plumbline.streamMessages(Streams.Governed, 'gov.*.invoice.posted');
+    const headers = governed.find((message) => message.data.includes(envelope.id))?.headers ?? {};
+    expect(headers['X-Connector']).toBe('system-test');
+    expect(headers['Plumbline-Contract-Version']).toBe(String(row?.contract_version));
+    expect(Object.keys(headers)).not.toContain('plumbline-contract-version');
+    expect(Object.keys(headers)).not.toContain('Plumbline-Reason');
+    expect(Object.keys(headers)).not.toContain('Plumbline-Deprecated');
+  });
+
+  it('on a dead letter: the reason and contract version are the worker’s alone', async () => {
+    const body = new TextEncoder().encode('{"specversion":"1.0","id":"forged-headers');
+    const subject = 'ingest.odoo.invoice.posted';
+    await plumbline.publish(subject, body, 'test:forged-headers', forged);
+    const sameBytes = (message: { data: string }) =>
+      Buffer.from(message.data).equals(Buffer.from(body));
+    let letters = await deadLetters('malformed');
+    for (const deadline = Date.now() + 5_000; !letters.some(sameBytes);) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for the dead letter');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      letters = await deadLetters('malformed');
+    }
+    const letter = letters.find(sameBytes);
+    expect(letter?.headers['Plumbline-Reason']).toBe('malformed');
+    expect(letter?.headers['X-Connector']).toBe('system-test');
+    // A malformed envelope names no contract: no version at all, not the connector's 99.
+    expect(Object.keys(letter?.headers ?? {}).map((key) => key.toLowerCase())).not.toContain(
+      'plumbline-contract-version',
+    );
+  });
+});
+
 describe('rejected envelopes are dead-lettered with the original bytes, headers and a reason', () => {
   async function expectDeadLetter(
     reason: string,

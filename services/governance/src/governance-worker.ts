@@ -1,6 +1,7 @@
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import {
+  DeadLetterHeader,
   Reason,
   envelopeKey,
   toLineageRow,
@@ -59,6 +60,8 @@ export interface GovernanceWorker {
 /** An outcome with everything needed to make it durable and settle the message. */
 interface Settled {
   readonly message: JsMsg;
+  /** `message.data`, read once (each read makes a new view). */
+  readonly body: Uint8Array;
   readonly decision: Decision;
   readonly decidedAt: number;
 }
@@ -162,13 +165,14 @@ export async function startGovernanceWorker(
     const settled: Settled[] = [];
     for (const message of batch) {
       const delivery = message.info.deliveryCount;
+      const body = message.data;
       try {
         const decision = options.decide({
           subject: message.subject,
-          body: message.data,
+          body,
           deliveryCount: delivery,
         });
-        settled.push({ message, decision, decidedAt: now() });
+        settled.push({ message, body, decision, decidedAt: now() });
       } catch (error) {
         // A bug or a poison message: retry a few times, then keep it for a person.
         logger.error(
@@ -180,7 +184,12 @@ export async function startGovernanceWorker(
           message.nak(retryDelayMs(delivery));
           continue;
         }
-        settled.push({ message, decision: processingFailed(message, error), decidedAt: now() });
+        settled.push({
+          message,
+          body,
+          decision: processingFailed(message, error),
+          decidedAt: now(),
+        });
       }
     }
     if (settled.length === 0) return;
@@ -203,7 +212,7 @@ export async function startGovernanceWorker(
           ingestSeq: item.message.seq,
           receivedAt: Math.floor(Number(item.message.info.timestampNanos) / 1_000_000),
           decidedAt: item.decidedAt,
-          sizeBytes: item.message.data.byteLength,
+          sizeBytes: item.body.byteLength,
           delivery: item.message.info.deliveryCount,
           outputStream: output?.stream ?? '',
           outputSeq: output?.seq ?? 0,
@@ -265,29 +274,30 @@ export async function startGovernanceWorker(
     }
   }
 
-  function outputFor({ message, decision }: Settled): OutboundMessage | undefined {
+  function outputFor({ message, body, decision }: Settled): OutboundMessage | undefined {
     if (decision.outcome === 'delayed') return undefined;
     const identity =
       decision.envelope === undefined ? `ingest:${message.seq}` : envelopeKey(decision.envelope);
-    const headers = copyHeaders(message.headers);
-    headers.set('Plumbline-Ingest-Subject', message.subject);
-    headers.set('Plumbline-Ingest-Seq', String(message.seq));
+    // The connector's headers carry none of the worker's, so appending cannot duplicate one.
+    const headers = connectorHeaders(message.headers);
+    headers.append(WorkerHeader.IngestSubject, message.subject);
+    headers.append(WorkerHeader.IngestSeq, String(message.seq));
     if (decision.contract !== undefined)
-      headers.set('Plumbline-Contract-Version', String(decision.contract.version));
+      headers.append(WorkerHeader.ContractVersion, String(decision.contract.version));
     if (decision.outcome === 'accepted') {
-      if (decision.deprecated) headers.set('Plumbline-Deprecated', 'true');
+      if (decision.deprecated) headers.append(WorkerHeader.Deprecated, 'true');
       return {
         subject: Subjects.governed(decision.domain, decision.type),
-        data: message.data,
+        data: body,
         msgId: identity,
         headers,
       };
     }
-    headers.set('Plumbline-Reason', decision.reason);
-    headers.set('Plumbline-Detail', headerSafe(decision.detail));
-    headers.set('Plumbline-Errors', errorsHeader(decision.errors));
-    headers.set(
-      'Plumbline-Received-At',
+    headers.append(WorkerHeader.Reason, decision.reason);
+    headers.append(WorkerHeader.Detail, headerSafe(decision.detail));
+    headers.append(WorkerHeader.Errors, errorsHeader(decision.errors));
+    headers.append(
+      WorkerHeader.ReceivedAt,
       String(Math.floor(Number(message.info.timestampNanos) / 1_000_000)),
     );
     // A replay that fails again is a new dead letter: its job id keeps JetStream's duplicate
@@ -295,7 +305,7 @@ export async function startGovernanceWorker(
     const replayJob = decision.envelope?.replayjob;
     return {
       subject: Subjects.deadLetter(decision.reason, subjectSafeType(decision.type)),
-      data: message.data,
+      data: body,
       msgId:
         typeof replayJob === 'string' && replayJob !== ''
           ? `${identity}:${decision.reason}:${replayJob}`
@@ -364,11 +374,24 @@ function processingFailed(message: JsMsg, error: unknown): Decision {
   };
 }
 
-function copyHeaders(source: MsgHdrs | undefined): MsgHdrs {
+/** Headers the worker writes on its outputs; only the worker may (see `connectorHeaders`). */
+const WorkerHeader = {
+  ...DeadLetterHeader,
+  Deprecated: 'Plumbline-Deprecated',
+} as const;
+const workerHeaderNames = new Set(Object.values(WorkerHeader).map((name) => name.toLowerCase()));
+
+/**
+ * The connector's headers, to travel with its message, minus JetStream's own (`Nats-*`) and the
+ * worker's: a connector cannot pass a message off as dead-lettered for another reason, or as
+ * checked against another contract version.
+ */
+function connectorHeaders(source: MsgHdrs | undefined): MsgHdrs {
   const out = natsHeaders();
   if (source === undefined) return out;
   for (const [key, values] of source) {
-    if (key.toLowerCase().startsWith('nats-')) continue;
+    const name = key.toLowerCase();
+    if (name.startsWith('nats-') || workerHeaderNames.has(name)) continue;
     for (const value of values) out.append(key, value);
   }
   return out;
