@@ -1,51 +1,18 @@
 /**
  * The worker's two stages on the real parts: outputs are published without waiting for
  * ClickHouse, and a message is acknowledged only once its lineage row is written. The lineage
- * insert is held or failed by a thin wrapper around the real chDB store.
+ * insert is held or failed by a thin wrapper around the real chDB store (`GatedStore`).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startWorker } from '@plumbline/cli';
-import { GovernanceConsumer, Streams, type ClickHouseStore } from '@plumbline/platform';
+import { GovernanceConsumer, Streams } from '@plumbline/platform';
 import { encode, ingestSubject, validEnvelope, type TestEnvelope } from '../support/envelopes';
+import { GatedStore } from '../support/gated-store';
 import { startTestPlumbline, type TestPlumbline } from '../support/test-plumbline';
 
-/** The lineage insert waits for `release()`, or fails while `failures` is above zero. */
-class LineageGate {
-  failures = 0;
-  held = false;
-  inserts = 0;
-  #waiting: (() => void)[] = [];
-
-  wrap(store: ClickHouseStore): ClickHouseStore {
-    return {
-      transport: store.transport,
-      database: store.database,
-      command: (sql, params) => store.command(sql, params),
-      query: (sql, params) => store.query(sql, params),
-      close: () => store.close(),
-      insert: async (table, rows) => {
-        if (table.endsWith('.lineage_v1')) {
-          this.inserts += 1;
-          if (this.held) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-          if (this.failures > 0) {
-            this.failures -= 1;
-            throw new Error('Code: 241. Memory limit exceeded (injected)');
-          }
-        }
-        await store.insert(table, rows);
-      },
-    };
-  }
-
-  release(): void {
-    this.held = false;
-    for (const resolve of this.#waiting.splice(0)) resolve();
-  }
-}
-
 let plumbline: TestPlumbline;
-const gate = new LineageGate();
+const gate = new GatedStore('lineage_v1');
 
 beforeAll(async () => {
   plumbline = await startTestPlumbline({ workers: 0 });

@@ -30,7 +30,9 @@ export interface DeadLetterIndexer {
  *
  * One write at a time, and, unless a full batch waits, `lingerMs` between them: every insert
  * makes a ClickHouse part (files created now, merged and deleted later), so a steady trickle of
- * dead letters is written as a few inserts a second, not one per dead letter.
+ * dead letters is written as a few inserts a second, not one per dead letter. While a write runs
+ * and a full batch waits, the indexer stops pulling: a slow ClickHouse holds dead letters back
+ * in the stream, not in memory.
  */
 export async function startDeadLetterIndexer(
   options: DeadLetterIndexerOptions,
@@ -72,7 +74,14 @@ export async function startDeadLetterIndexer(
   const loop = (async () => {
     for await (const message of messages) {
       pending.push(message);
-      if (writing !== undefined) continue; // the write's end takes what came meanwhile
+      if (writing !== undefined) {
+        // The write's end takes what came meanwhile. Backpressure: with a full batch waiting
+        // behind it, stop pulling (dead letters can be megabytes each), so that what is held
+        // is at most a batch written, a batch waiting and the pull buffer, not everything
+        // JetStream would deliver (the consumer's max_ack_pending).
+        while (writing !== undefined && pending.length >= batchSize) await writing;
+        continue;
+      }
       if (pending.length >= batchSize) flush();
       else timer ??= setTimeout(flush, lingerMs);
     }
