@@ -18,6 +18,12 @@ describe('dataschema', () => {
     expect(parseDataschema('https://example.com/contracts/a.b/latest')).toBeUndefined();
     expect(parseDataschema('https://example.com/contracts/a.b/v0.json')).toBeUndefined();
   });
+
+  it('decodes a percent-encoded type, and names nothing when the encoding is broken', () => {
+    expect(parseDataschema('https://example.com/contracts/a%2Eb/v1.json')?.type).toBe('a.b');
+    expect(parseDataschema('https://example.com/contracts/%E0%A4%A/v1.json')).toBeUndefined();
+    expect(parseDataschema('https://example.com/contracts/a%/v1.json')).toBeUndefined();
+  });
 });
 
 describe('fingerprintSchema', () => {

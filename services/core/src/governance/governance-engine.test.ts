@@ -154,6 +154,12 @@ describe('governance engine', () => {
     ],
     [
       'unknown_contract',
+      'a dataschema whose percent-encoding is broken',
+      message(envelope({ dataschema: 'https://schemas.plumbline.dev/contracts/%E0%A4%A/v1.json' })),
+      /does not name a contract version/,
+    ],
+    [
+      'unknown_contract',
       'a dataschema of another type',
       message(envelope({ dataschema: contractUri('invoice.posted', 1) })),
       /names invoice.posted/,
