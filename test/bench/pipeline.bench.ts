@@ -30,11 +30,9 @@ import { loadGitOpsSources, openInfrastructure } from '@plumbline/cli';
 import { createDemoTraffic } from '@plumbline/connectors';
 import {
   ContractRegistry,
-  ContractValidators,
   compilePolicyGate,
-  createEnvelopeParser,
-  createGovernanceEngine,
   defaultPolicySet,
+  governanceEngineFor,
 } from '@plumbline/core';
 import {
   ContractStore,
@@ -145,12 +143,7 @@ contracts.stop();
 const policies = compilePolicyGate(
   (await new PolicyStore(infra.buckets.policies).get()) ?? defaultPolicySet,
 );
-const decide = createGovernanceEngine({
-  registry,
-  validators: new ContractValidators((uri) => registry.byUri(uri)?.schema),
-  parseEnvelope: createEnvelopeParser(),
-  policies: () => policies,
-});
+const decide = governanceEngineFor(registry, () => policies);
 const outcomes = { accepted: 0, rejected: 0, delayed: 0 };
 const decidePerSecond = await drainOnce('bench-decide', (message) => {
   const decision = decide({

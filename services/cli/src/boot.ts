@@ -6,8 +6,7 @@ import {
   ContractRegistry,
   ContractValidators,
   compilePolicyGate,
-  createEnvelopeParser,
-  createGovernanceEngine,
+  governanceEngineFor,
   defaultPolicySet,
   type Reason,
   type RetrySchedule,
@@ -237,12 +236,7 @@ export async function openDeadLetters(
     (error) => infra.logger.error({ err: error }, 'ignored an unreadable policy entry'),
   );
   await policies.ready;
-  const decide = createGovernanceEngine({
-    registry: registry.registry,
-    validators: new ContractValidators((uri) => registry.registry.byUri(uri)?.schema),
-    parseEnvelope: createEnvelopeParser(),
-    policies: () => gate,
-  });
+  const decide = governanceEngineFor(registry.registry, () => gate);
   const index = new DeadLetterIndex(infra.store);
   const states = new DeadLetterStates(infra.buckets.deadLetterStates);
   const jobs = new ReplayJobStore(infra.buckets.replayJobs);

@@ -1,10 +1,8 @@
 import { jetstream } from '@nats-io/jetstream';
 import {
   ContractRegistry,
-  ContractValidators,
   compilePolicyGate,
-  createEnvelopeParser,
-  createGovernanceEngine,
+  governanceEngineFor,
   defaultPolicySet,
   extractProperties,
   readAnnotations,
@@ -57,7 +55,6 @@ export async function startGovernanceRuntime(
 ): Promise<GovernanceRuntime> {
   const { logger } = options;
   const registry = new ContractRegistry();
-  const validators = new ContractValidators((uri) => registry.byUri(uri)?.schema);
   let gate: PolicyGate = compilePolicyGate(defaultPolicySet);
   let policyRevision = 0;
 
@@ -79,12 +76,7 @@ export async function startGovernanceRuntime(
   ];
   await Promise.all(mirrors.map((mirror) => mirror.ready));
 
-  const decide = createGovernanceEngine({
-    registry,
-    validators,
-    parseEnvelope: createEnvelopeParser(),
-    policies: () => gate,
-  });
+  const decide = governanceEngineFor(registry, () => gate);
   const worker = await startGovernanceWorker({
     nc: options.nc,
     js: jetstream(options.nc),

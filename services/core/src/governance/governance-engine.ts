@@ -1,10 +1,10 @@
 import { extractProperties } from '../contracts/annotations';
 import { LifecycleState, type ContractVersion } from '../contracts/contract';
 import type { ContractRegistry } from '../contracts/contract-registry';
-import type { ContractValidators } from '../contracts/contract-validators';
+import { ContractValidators } from '../contracts/contract-validators';
 import { parseDataschema } from '../contracts/dataschema';
 import { parseIngestSubject } from '../envelope/ingest-subject';
-import type { EnvelopeParseResult } from '../envelope/parse-envelope';
+import { createEnvelopeParser, type EnvelopeParseResult } from '../envelope/parse-envelope';
 import { describeErrors } from '../validation-error';
 import type { Decision, IngestMessage, Rejected } from './decision';
 import { Reason } from './outcome';
@@ -16,6 +16,23 @@ export interface GovernanceEngineDeps {
   readonly parseEnvelope: (body: Uint8Array) => EnvelopeParseResult;
   /** Read on every decision, so a policy change applies to the next message. */
   readonly policies: () => PolicyGate;
+}
+
+/**
+ * The engine over a registry, as the worker runs it: validators compiled from the registry's
+ * contracts (a `$ref` to another registered contract resolves), the envelope parser, and the
+ * policies in force, read on every decision.
+ */
+export function governanceEngineFor(
+  registry: ContractRegistry,
+  policies: () => PolicyGate,
+): (message: IngestMessage) => Decision {
+  return createGovernanceEngine({
+    registry,
+    validators: new ContractValidators((uri) => registry.byUri(uri)?.schema),
+    parseEnvelope: createEnvelopeParser(),
+    policies,
+  });
 }
 
 /**
