@@ -503,6 +503,32 @@ describe('rollup feed', () => {
       [recent + 3 * hour, 3, 4 + 5 + 6],
     ]);
   });
+
+  it('reports only unfed rows as waiting when a merge has joined them with fed ones', async () => {
+    // A month of their own, so that merging it touches no other test's rows.
+    const month = at - 62 * 24 * hour;
+    const row = (key: string) => ({ ...message(key, 1), event_time: month, received_at: month });
+    await store.insert(`${store.database}.lineage_v1`, [row('feedtest:m1'), row('feedtest:m2')]);
+    await store.insert(`${store.database}.lineage_v1`, [row('feedtest:m3')]);
+    await feed.catchUp();
+    await store.insert(`${store.database}.lineage_v1`, [row('feedtest:m4')]);
+    const [partition] = await store.query<{ id: string }>(
+      `SELECT DISTINCT _partition_id AS id FROM ${store.database}.lineage_v1
+       WHERE envelope_key = 'feedtest:m4'`,
+    );
+    await store.command(
+      `OPTIMIZE TABLE ${store.database}.lineage_v1 PARTITION ID '${partition?.id}' FINAL`,
+    );
+    const parts = await store.query<{ rows: string }>(
+      `SELECT rows FROM system.parts WHERE database = {db:String} AND table = 'lineage_v1'
+         AND active AND partition_id = {partition:String}`,
+      { db: store.database, partition: partition?.id },
+    );
+    expect(parts.map((part) => Number(part.rows))).toEqual([4]);
+    expect(await feed.backlog()).toEqual({ blocks: 1, rows: 1 });
+    await feed.catchUp();
+    expect(await feed.backlog()).toEqual({ blocks: 0, rows: 0 });
+  });
 });
 
 describe('sealed flow instances', () => {

@@ -11,7 +11,7 @@ export interface RollupFeedStep {
 export interface RollupBacklog {
   /** Lineage blocks (inserts) committed and not yet in the rollups. */
   readonly blocks: number;
-  /** Rows of the parts holding them: an upper bound. */
+  /** Lineage rows in those blocks. */
   readonly rows: number;
 }
 
@@ -24,6 +24,9 @@ interface FeedState {
 const feed = 'lineage';
 
 interface LineagePart {
+  readonly name: string;
+  /** Lowest block number in the part: a merged part spans the blocks it was merged from. */
+  readonly minBlock: number;
   /** Highest block number in the part. */
   readonly block: number;
   readonly rows: number;
@@ -115,13 +118,29 @@ export class RollupFeed {
     }
   }
 
-  /** What is committed to lineage and not yet in the rollups. */
+  /**
+   * What is committed to lineage and not yet in the rollups. A part wholly after the feed counts
+   * from `system.parts`; a merged part that also holds fed rows (the usual case once merges have
+   * run) is counted by block number, reading only that column of only those parts.
+   */
   async backlog(): Promise<RollupBacklog> {
     const { fedUpTo } = await this.#state();
     const parts = await this.#partsAfter(fedUpTo);
+    const straddling = parts.filter((part) => part.minBlock <= fedUpTo);
+    let rows = parts
+      .filter((part) => part.minBlock > fedUpTo)
+      .reduce((sum, part) => sum + part.rows, 0);
+    if (straddling.length > 0) {
+      const [counted] = await this.store.query<{ rows: string }>(
+        `SELECT count() AS rows FROM ${this.#db}.lineage_v1
+         WHERE _part IN {parts:Array(String)} AND _block_number > {after:UInt64}`,
+        { parts: straddling.map((part) => part.name), after: fedUpTo },
+      );
+      rows += Number(counted?.rows ?? 0);
+    }
     return {
       blocks: Math.max(fedUpTo, ...parts.map((part) => part.block)) - fedUpTo,
-      rows: parts.reduce((sum, part) => sum + part.rows, 0),
+      rows,
     };
   }
 
@@ -186,14 +205,24 @@ export class RollupFeed {
 
   /** Active parts of `lineage_v1` holding rows written after block `after`, in block order. */
   async #partsAfter(after: number): Promise<LineagePart[]> {
-    const parts = await this.store.query<{ block: string; rows: string; partition: string }>(
-      `SELECT max_block_number AS block, rows, partition_id AS partition FROM system.parts
+    const parts = await this.store.query<{
+      name: string;
+      minBlock: string;
+      block: string;
+      rows: string;
+      partition: string;
+    }>(
+      `SELECT name, min_block_number AS minBlock, max_block_number AS block, rows,
+         partition_id AS partition
+       FROM system.parts
        WHERE database = {db:String} AND table = 'lineage_v1' AND active
          AND max_block_number > {after:UInt64}
        ORDER BY max_block_number`,
       { db: this.#db, after },
     );
     return parts.map((part) => ({
+      name: part.name,
+      minBlock: Number(part.minBlock),
       block: Number(part.block),
       rows: Number(part.rows),
       partition: part.partition,
