@@ -1,10 +1,13 @@
 /**
  * The worker's two stages on the real parts: outputs are published without waiting for
  * ClickHouse, and a message is acknowledged only once its lineage row is written. The lineage
- * insert is held or failed by a thin wrapper around the real chDB store (`GatedStore`).
+ * insert is held or failed by a thin wrapper around the real chDB store (`GatedStore`). The
+ * shared consumer's ack wait is cut to two seconds, so that holding messages past it takes
+ * seconds, not minutes.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
 import { startWorker } from '@plumbline/cli';
 import { GovernanceConsumer, Streams } from '@plumbline/platform';
 import { encode, ingestSubject, validEnvelope, type TestEnvelope } from '../support/envelopes';
@@ -13,10 +16,13 @@ import { startTestPlumbline, type TestPlumbline } from '../support/test-plumblin
 
 let plumbline: TestPlumbline;
 const gate = new GatedStore('lineage_v1');
+const ackWaitMs = 2_000;
 
 beforeAll(async () => {
   plumbline = await startTestPlumbline({ workers: 0 });
   const infra = plumbline.infra;
+  const jsm = await jetstreamManager(infra.nc);
+  await jsm.consumers.update(Streams.Ingest, GovernanceConsumer, { ack_wait: nanos(ackWaitMs) });
   plumbline.workers.push(await startWorker({ ...infra, store: gate.wrap(infra.store) }, 'gated'));
 });
 afterAll(async () => {
@@ -79,8 +85,16 @@ it('publishes outputs while ClickHouse is busy, and acks only once the lineage i
   await eventually(unacknowledged, (count) => count === 0);
 });
 
-it('redelivers the messages of a lineage write that fails: one output and one row each', async () => {
-  gate.failures = 1;
+/** Deliveries the shared consumer has made so far, redeliveries included. */
+const deliveries = async () => {
+  const jsm = await jetstreamManager(plumbline.infra.nc);
+  return (await jsm.consumers.info(Streams.Ingest, GovernanceConsumer)).delivered.consumer_seq;
+};
+
+it('retries a lineage write that fails in place: one output, one delivery, one row each', async () => {
+  gate.failures = 2;
+  const insertsBefore = gate.inserts;
+  const deliveredBefore = await deliveries();
   const envelopes = [validEnvelope('invoice.posted'), validEnvelope('change_order.approved')];
   for (const envelope of envelopes) await publish(envelope);
 
@@ -88,13 +102,37 @@ it('redelivers the messages of a lineage write that fails: one output and one ro
     keys: envelopes.map(keyOf),
   });
   expect(gate.failures).toBe(0);
+  expect(gate.inserts - insertsBefore).toBeGreaterThanOrEqual(3);
   expect(rows.map((row) => [row.outcome, Number(row.delivery)])).toEqual([
-    ['accepted', 2],
-    ['accepted', 2],
+    ['accepted', 1],
+    ['accepted', 1],
   ]);
   expect(await governedCopies(envelopes)).toBe(envelopes.length);
   await eventually(unacknowledged, (count) => count === 0);
+  expect((await deliveries()) - deliveredBefore).toBe(envelopes.length);
   expect(plumbline.workers[0]!.worker.stats().lastError).toBeUndefined();
+});
+
+it('keeps messages past the ack wait while ClickHouse is away, without a redelivery', async () => {
+  gate.held = true;
+  const deliveredBefore = await deliveries();
+  const envelopes = [validEnvelope('payment.recorded'), validEnvelope('budget.revised')];
+  for (const envelope of envelopes) await publish(envelope);
+  await eventually(
+    () => governedCopies(envelopes),
+    (copies) => copies === envelopes.length,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 3 * ackWaitMs));
+  expect(await unacknowledged()).toBe(envelopes.length);
+  expect((await deliveries()) - deliveredBefore).toBe(envelopes.length);
+
+  gate.release();
+  const keys = envelopes.map(keyOf);
+  const rows = await plumbline.waitForLineage(2, 'envelope_key IN {keys:Array(String)}', { keys });
+  expect(rows.map((row) => Number(row.delivery))).toEqual([1, 1]);
+  await eventually(unacknowledged, (count) => count === 0);
+  expect((await deliveries()) - deliveredBefore).toBe(envelopes.length);
+  expect(await governedCopies(envelopes)).toBe(envelopes.length);
 });
 
 it('writes a steady flow as a few lineage inserts, at least the lineage interval apart', async () => {

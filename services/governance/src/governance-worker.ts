@@ -19,6 +19,7 @@ import {
   type Logger,
   type OutboundMessage,
 } from '@plumbline/platform';
+import pRetry from 'p-retry';
 
 export interface GovernanceWorkerOptions {
   readonly nc: NatsConnection;
@@ -70,7 +71,12 @@ interface Settled {
 interface Published {
   readonly settled: readonly Settled[];
   readonly rows: readonly LineageRow[];
+  /** When stage 1 took the batch (`performance.now()`). */
+  readonly takenAt: number;
 }
+
+/** Lineage insert retries while the worker runs: quick at first, then every few seconds. */
+const lineageRetry = { minTimeout: 500, factor: 2, maxTimeout: 5_000, randomize: true } as const;
 
 const retryDelayMs = (delivery: number) => Math.min(30_000, 500 * 2 ** Math.min(delivery, 6));
 
@@ -82,9 +88,14 @@ const retryDelayMs = (delivery: number) => Math.min(30_000, 500 * 2 ** Math.min(
  *    with delay) those messages.
  * The output appears as soon as stage 1 is done, whatever ClickHouse is doing; the inserts
  * coalesce on their own (what is published during one insert goes in the next), so a steady
- * flow makes a few large ClickHouse parts a second rather than one small part per batch. Any
- * failure before the acks leaves the messages unacked, so JetStream redelivers them; publish ids
- * and the lineage table's key make the retry idempotent.
+ * flow makes a few large ClickHouse parts a second rather than one small part per batch.
+ *
+ * A failed lineage insert is retried in place, its messages held (and kept from JetStream's
+ * redelivery with in-progress acks) until it succeeds: their outputs are published once, however
+ * long ClickHouse is away, rather than again at each redelivery, where after the output
+ * stream's duplicate window a republished copy would no longer be recognised. A failure in stage
+ * 1, a worker that stops during an outage, or one that dies, leaves the messages unacked, so
+ * JetStream redelivers them; publish ids and the lineage table's key make that retry idempotent.
  */
 export async function startGovernanceWorker(
   options: GovernanceWorkerOptions,
@@ -93,6 +104,9 @@ export async function startGovernanceWorker(
   const now = options.now ?? Date.now;
   const table = `${store.database}.lineage_v1`;
   const consumer = await js.consumers.get(Streams.Ingest, GovernanceConsumer);
+  // A message held this long gets an in-progress ack, a third of the way to redelivery.
+  const { ack_wait: ackWaitNanos } = (await consumer.info(true)).config;
+  const keepAliveMs = Math.max(100, Number(ackWaitNanos ?? 30e9) / 1e6 / 3);
   const messages = await consumer.consume({ max_messages: options.batchSize * 2 });
   const publisher = new BatchPublisher(options.nc);
 
@@ -115,6 +129,7 @@ export async function startGovernanceWorker(
   const lineageBacklogFull = () =>
     unwritten.reduce((messages, batch) => messages + batch.settled.length, 0) >= options.batchSize;
   let writing: Promise<void> | undefined;
+  let inWrite: readonly Published[] = [];
   // Signalled whenever a stage finishes something: the pull loop's backpressure waits on it.
   const progress = changeSignal();
 
@@ -150,15 +165,26 @@ export async function startGovernanceWorker(
     writeTimer = undefined;
     lastWriteAt = performance.now();
     const ready = unwritten.splice(0);
+    inWrite = ready;
     writing = writeLineage(ready)
       .catch((error: unknown) => logger.error({ err: error }, 'lineage write failed unexpectedly'))
       .finally(() => {
         writing = undefined;
+        inWrite = [];
         progress.signal();
         write();
       });
     flush(); // stage 1 may have been waiting for room
   };
+
+  // Messages waiting on a slow or absent ClickHouse stay with this worker: every `keepAliveMs`,
+  // an in-progress ack for each batch held that long, and for what waits behind a paused stage 1.
+  const keepAlive = setInterval(() => {
+    const heldSince = performance.now() - keepAliveMs;
+    for (const batch of [...inWrite, ...unwritten])
+      if (batch.takenAt <= heldSince) for (const { message } of batch.settled) message.working();
+    if (!canPublish()) for (const message of pending) message.working();
+  }, keepAliveMs);
 
   async function publishBatch(batch: readonly JsMsg[]): Promise<void> {
     const startedAt = performance.now();
@@ -231,18 +257,28 @@ export async function startGovernanceWorker(
       redeliver(settled, error, 'batch not published; redelivering');
       return;
     }
-    unwritten.push({ settled, rows });
+    unwritten.push({ settled, rows, takenAt: startedAt });
     write();
   }
 
   async function writeLineage(ready: readonly Published[]): Promise<void> {
     const startedAt = performance.now();
     const settled = ready.flatMap((published) => published.settled);
+    const rows = ready.flatMap((published) => published.rows);
     try {
-      await store.insert(
-        table,
-        ready.flatMap((published) => published.rows),
-      );
+      await pRetry(() => store.insert(table, rows), {
+        ...lineageRetry,
+        retries: Number.POSITIVE_INFINITY,
+        shouldRetry: () => running,
+        onFailedAttempt: ({ error, attemptNumber }) => {
+          lastError = error.message;
+          if (running)
+            logger.warn(
+              { err: error, size: settled.length, attempt: attemptNumber },
+              'lineage not written; retrying (outputs published, messages held)',
+            );
+        },
+      });
     } catch (error) {
       redeliver(settled, error, 'lineage not written; redelivering');
       return;
@@ -341,6 +377,7 @@ export async function startGovernanceWorker(
       }
       write(); // what the interval was holding back
       while (writing !== undefined) await progress.next();
+      clearInterval(keepAlive);
       publisher.close();
     },
   };
