@@ -152,3 +152,28 @@ it('writes a steady flow as a few lineage inserts, at least the lineage interval
   expect(inserts).toBeLessThanOrEqual(Math.ceil(elapsedMs / 200) + 1);
   await eventually(unacknowledged, (count) => count === 0);
 });
+
+it('gives held messages back to JetStream when it stops while ClickHouse is away', async () => {
+  const gated = plumbline.workers[0]!;
+  gate.failures = Number.POSITIVE_INFINITY;
+  const envelope = validEnvelope('commitment.updated');
+  const key = keyOf(envelope);
+  const insertsBefore = gate.inserts;
+  await publish(envelope);
+  await eventually(
+    () => Promise.resolve(gate.inserts - insertsBefore),
+    (attempts) => attempts >= 2,
+  );
+  await gated.stop();
+  expect(await plumbline.lineage('envelope_key = {key:String}', { key })).toEqual([]);
+  expect(await unacknowledged()).toBe(1);
+
+  // The next worker takes it over: its row is the second delivery's, its output still one copy.
+  gate.failures = 0;
+  const infra = plumbline.infra;
+  plumbline.workers.push(await startWorker({ ...infra, store: gate.wrap(infra.store) }, 'next'));
+  const rows = await plumbline.waitForLineage(1, 'envelope_key = {key:String}', { key });
+  expect(rows.map((row) => Number(row.delivery))).toEqual([2]);
+  expect(await governedCopies([envelope])).toBe(1);
+  await eventually(unacknowledged, (count) => count === 0);
+});
