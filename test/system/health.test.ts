@@ -53,6 +53,31 @@ it('reports the rollups: rows waiting for the feed, and down once the feeder kee
   });
 });
 
+it('reports a worker whose lineage keeps failing as down, with the messages it holds', async () => {
+  const runtime = plumbline.workers[0]!;
+  const failing = healthProbes(plumbline.infra, () => ({
+    worker: {
+      stats: () => ({
+        running: true,
+        batches: 4,
+        accepted: 10,
+        rejected: 1,
+        delayed: 0,
+        retried: 0,
+        held: 120,
+        lastBatchAt: Date.now() - 2 * 60_000,
+        lastError: 'Code: 210. Connection refused',
+      }),
+      stop: () => Promise.resolve(),
+    },
+    rollupFeeder: runtime.rollupFeeder,
+  }));
+  expect(await failing.worker()).toEqual({
+    up: false,
+    detail: 'failing: Code: 210. Connection refused; 120 messages held',
+  });
+});
+
 it('is 200 with every component up, and 503 naming NATS and JetStream when the server is gone', async () => {
   const up = await health();
   expect(up.status).toBe(200);

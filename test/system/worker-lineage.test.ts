@@ -124,6 +124,7 @@ it('keeps messages past the ack wait while ClickHouse is away, without a redeliv
   );
   await new Promise((resolve) => setTimeout(resolve, 3 * ackWaitMs));
   expect(await unacknowledged()).toBe(envelopes.length);
+  expect(plumbline.workers[0]!.worker.stats().held).toBe(envelopes.length);
   expect((await deliveries()) - deliveredBefore).toBe(envelopes.length);
 
   gate.release();

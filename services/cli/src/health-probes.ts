@@ -32,7 +32,10 @@ export function healthProbes(
       const stats = current.stats();
       if (!stats.running) return Promise.resolve({ up: false, detail: 'stopped' });
       if (stats.lastError !== undefined && (stats.lastBatchAt ?? 0) < Date.now() - stalledAfterMs) {
-        return Promise.resolve({ up: false, detail: `failing: ${stats.lastError}` });
+        return Promise.resolve({
+          up: false,
+          detail: `failing: ${stats.lastError}; ${stats.held} messages held`,
+        });
       }
       return Promise.resolve({
         up: true,

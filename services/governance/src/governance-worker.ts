@@ -48,6 +48,8 @@ export interface WorkerStats {
   readonly rejected: number;
   readonly delayed: number;
   readonly retried: number;
+  /** Messages taken from INGEST and not yet acked or given back. */
+  readonly held: number;
   readonly lastBatchAt: number | undefined;
   readonly lastError: string | undefined;
 }
@@ -122,6 +124,7 @@ export async function startGovernanceWorker(
   const maxPublishing = 2;
   const pending: JsMsg[] = [];
   const publishing = new Set<Promise<void>>();
+  let inPublish = 0;
   let timer: NodeJS.Timeout | undefined;
   // Stage 2: published, lineage not yet written. Stage 1 pauses while a full batch waits here,
   // so a slow ClickHouse holds messages back in INGEST rather than in memory.
@@ -138,9 +141,11 @@ export async function startGovernanceWorker(
     timer = undefined;
     if (!canPublish() || pending.length === 0) return;
     const batch = pending.splice(0, options.batchSize);
+    inPublish += batch.length;
     const done: Promise<void> = publishBatch(batch)
       .catch((error: unknown) => logger.error({ err: error }, 'batch failed unexpectedly'))
       .finally(() => {
+        inPublish -= batch.length;
         publishing.delete(done);
         progress.signal();
         flush();
@@ -364,8 +369,15 @@ export async function startGovernanceWorker(
     }
   })();
 
+  // Stage 1 hands a published batch to `unwritten` before it settles, so a batch may be counted
+  // twice for that instant: an upper bound, fit for a health detail.
+  const held = () =>
+    pending.length +
+    inPublish +
+    [...inWrite, ...unwritten].reduce((sum, batch) => sum + batch.settled.length, 0);
+
   return {
-    stats: () => ({ running, ...counters, lastBatchAt, lastError }),
+    stats: () => ({ running, ...counters, held: held(), lastBatchAt, lastError }),
     async stop() {
       if (!running) return;
       running = false;
