@@ -3,12 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalNatsServer, type LocalNatsServer } from '@plumbline/platform';
 
+export interface TestNats extends LocalNatsServer {
+  /** Stops the server and starts it again on the same port and store: a broker restart. */
+  restart(): Promise<void>;
+}
+
 /** A real `nats-server -js` on a free port with a throwaway store. */
-export async function startTestNats(): Promise<LocalNatsServer> {
+export async function startTestNats(): Promise<TestNats> {
   const dir = mkdtempSync(join(tmpdir(), 'plumbline-nats-'));
-  const server = await startLocalNatsServer({ storeDir: dir, port: 0 });
+  let server = await startLocalNatsServer({ storeDir: dir, port: 0 });
   return {
-    ...server,
+    url: server.url,
+    port: server.port,
+    owned: server.owned,
+    async restart() {
+      await server.stop();
+      server = await startLocalNatsServer({ storeDir: dir, port: server.port });
+    },
     async stop() {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

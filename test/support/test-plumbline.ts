@@ -14,16 +14,15 @@ import {
   PolicyStore,
   RollupFeed,
   loadConfig,
-  type LocalNatsServer,
 } from '@plumbline/platform';
 import type { GovernanceRuntime } from '@plumbline/governance';
 import type { LineageRow } from '@plumbline/core';
 import { repoRoot } from './repo';
-import { startTestNats } from './test-nats';
+import { startTestNats, type TestNats } from './test-nats';
 
 export interface TestPlumbline {
   readonly infra: Infrastructure;
-  readonly nats: LocalNatsServer;
+  readonly nats: TestNats;
   readonly js: JetStreamClient;
   readonly workers: GovernanceRuntime[];
   readonly contracts: ContractStore;
