@@ -182,13 +182,13 @@ export async function startGovernanceWorker(
     flush(); // stage 1 may have been waiting for room
   };
 
-  // Messages waiting on a slow or absent ClickHouse stay with this worker: every `keepAliveMs`,
-  // an in-progress ack for each batch held that long, and for what waits behind a paused stage 1.
+  // Published messages waiting on a slow or absent ClickHouse stay with this worker: every
+  // `keepAliveMs`, an in-progress ack for each batch held that long. (What waits behind a paused
+  // stage 1 is not published yet: if JetStream redelivers it meanwhile, only work is repeated.)
   const keepAlive = setInterval(() => {
     const heldSince = performance.now() - keepAliveMs;
     for (const batch of [...inWrite, ...unwritten])
       if (batch.takenAt <= heldSince) for (const { message } of batch.settled) message.working();
-    if (!canPublish()) for (const message of pending) message.working();
   }, keepAliveMs);
 
   async function publishBatch(batch: readonly JsMsg[]): Promise<void> {
