@@ -1,7 +1,7 @@
 import type { KV } from '@nats-io/kv';
 import { ErrorCode, PlumblineError, type ReplayJob } from '@plumbline/core';
 import { mirrorBucket, type KvMirror } from './kv-mirror';
-import { isRevisionConflict } from './kv-conflict';
+import { isRevisionConflict, updateWithRetry } from './kv-conflict';
 
 const key = (id: string) => `job.${id}`;
 
@@ -61,30 +61,21 @@ export class ReplayJobStore {
 
   /** Applies `change` with compare-and-set, retrying on a concurrent write. */
   async update(id: string, change: (job: ReplayJob) => ReplayJob): Promise<ReplayJob> {
-    for (let attempt = 0; attempt < 10; attempt += 1) {
-      const entry = await this.kv.get(key(id));
-      if (entry === null || entry.operation !== 'PUT')
-        throw new PlumblineError(ErrorCode.NotFound, `no replay job ${id}`);
-      const after = change(storedJob(entry.json()));
-      try {
-        await this.kv.update(key(id), JSON.stringify(after), entry.revision);
-        this.#jobs.set(id, after);
-        return after;
-      } catch (error) {
-        if (isRevisionConflict(error)) continue; // changed in between: read again
-        throw error;
-      }
-    }
-    throw new PlumblineError(
-      ErrorCode.Conflict,
-      `replay job ${id} is changing too fast; try again`,
-    );
+    const { after } = await updateWithRetry(this.kv, key(id), change, {
+      attempts: 10,
+      read: (stored) => storedJob(stored as StoredJob),
+      notFound: () => new PlumblineError(ErrorCode.NotFound, `no replay job ${id}`),
+      tooBusy: () =>
+        new PlumblineError(ErrorCode.Conflict, `replay job ${id} is changing too fast; try again`),
+    });
+    this.#jobs.set(id, after);
+    return after;
   }
 }
 
 /** A job as stored; jobs written before jobs had tenants count as over every tenant. */
-function storedJob(
-  stored: Omit<ReplayJob, 'tenants'> & { tenants?: readonly string[] },
-): ReplayJob {
+type StoredJob = Omit<ReplayJob, 'tenants'> & { tenants?: readonly string[] };
+
+function storedJob(stored: StoredJob): ReplayJob {
   return { ...stored, tenants: stored.tenants ?? ['*'] };
 }

@@ -1,7 +1,7 @@
 import type { KV } from '@nats-io/kv';
 import { ErrorCode, PlumblineError, type AccessTokenRecord } from '@plumbline/core';
 import { mirrorBucket, type KvMirror } from './kv-mirror';
-import { isRevisionConflict } from './kv-conflict';
+import { isRevisionConflict, updateWithRetry } from './kv-conflict';
 
 const tokenKey = (id: string) => `token.${id}`;
 const bootstrapKey = 'bootstrap';
@@ -66,22 +66,15 @@ export class TokenStore {
     id: string,
     change: (record: AccessTokenRecord) => AccessTokenRecord,
   ): Promise<{ before: AccessTokenRecord; after: AccessTokenRecord }> {
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      const entry = await this.kv.get(tokenKey(id));
-      if (entry === null || entry.operation !== 'PUT')
-        throw new PlumblineError(ErrorCode.NotFound, `no token ${id}`);
-      const before = entry.json<AccessTokenRecord>();
-      const after = change(before);
-      try {
-        await this.kv.update(tokenKey(id), JSON.stringify(after), entry.revision);
-      } catch (error) {
-        if (isRevisionConflict(error)) continue; // someone else changed it in between: read again
-        throw error;
-      }
-      this.#records.set(id, after);
-      return { before, after };
-    }
-    throw new PlumblineError(ErrorCode.Conflict, `token ${id} is changing too often; try again`);
+    const updated = await updateWithRetry(this.kv, tokenKey(id), change, {
+      attempts: 5,
+      read: (stored) => stored as AccessTokenRecord,
+      notFound: () => new PlumblineError(ErrorCode.NotFound, `no token ${id}`),
+      tooBusy: () =>
+        new PlumblineError(ErrorCode.Conflict, `token ${id} is changing too often; try again`),
+    });
+    this.#records.set(id, updated.after);
+    return updated;
   }
 
   /**
