@@ -9,12 +9,7 @@ import {
   startWorker,
   type Infrastructure,
 } from '@plumbline/cli';
-import {
-  ContractStore,
-  PolicyStore,
-  RollupFeed,
-  loadConfig,
-} from '@plumbline/platform';
+import { ContractStore, PolicyStore, RollupFeed, loadConfig } from '@plumbline/platform';
 import type { GovernanceRuntime } from '@plumbline/governance';
 import type { LineageRow } from '@plumbline/core';
 import { repoRoot } from './repo';
