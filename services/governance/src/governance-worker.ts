@@ -124,7 +124,8 @@ export async function startGovernanceWorker(
   const maxPublishing = 2;
   const pending: JsMsg[] = [];
   const publishing = new Set<Promise<void>>();
-  let inPublish = 0;
+  // Batches taken by stage 1 and not yet handed to stage 2 (or given back).
+  const inPublish = new Set<readonly JsMsg[]>();
   let timer: NodeJS.Timeout | undefined;
   // Stage 2: published, lineage not yet written. Stage 1 pauses while a full batch waits here,
   // so a slow ClickHouse holds messages back in INGEST rather than in memory.
@@ -133,6 +134,7 @@ export async function startGovernanceWorker(
     unwritten.reduce((messages, batch) => messages + batch.settled.length, 0) >= options.batchSize;
   let writing: Promise<void> | undefined;
   let inWrite: readonly Published[] = [];
+  const inStage2 = () => [...inWrite, ...unwritten];
   // Signalled whenever a stage finishes something: the pull loop's backpressure waits on it.
   const progress = changeSignal();
 
@@ -141,11 +143,11 @@ export async function startGovernanceWorker(
     timer = undefined;
     if (!canPublish() || pending.length === 0) return;
     const batch = pending.splice(0, options.batchSize);
-    inPublish += batch.length;
+    inPublish.add(batch);
     const done: Promise<void> = publishBatch(batch)
       .catch((error: unknown) => logger.error({ err: error }, 'batch failed unexpectedly'))
       .finally(() => {
-        inPublish -= batch.length;
+        inPublish.delete(batch);
         publishing.delete(done);
         progress.signal();
         flush();
@@ -187,7 +189,7 @@ export async function startGovernanceWorker(
   // stage 1 is not published yet: if JetStream redelivers it meanwhile, only work is repeated.)
   const keepAlive = setInterval(() => {
     const heldSince = performance.now() - keepAliveMs;
-    for (const batch of [...inWrite, ...unwritten])
+    for (const batch of inStage2())
       if (batch.takenAt <= heldSince) for (const { message } of batch.settled) message.working();
   }, keepAliveMs);
 
@@ -262,6 +264,7 @@ export async function startGovernanceWorker(
       redeliver(settled, error, 'batch not published; redelivering');
       return;
     }
+    inPublish.delete(batch);
     unwritten.push({ settled, rows, takenAt: startedAt });
     write();
   }
@@ -369,12 +372,10 @@ export async function startGovernanceWorker(
     }
   })();
 
-  // Stage 1 hands a published batch to `unwritten` before it settles, so a batch may be counted
-  // twice for that instant: an upper bound, fit for a health detail.
   const held = () =>
     pending.length +
-    inPublish +
-    [...inWrite, ...unwritten].reduce((sum, batch) => sum + batch.settled.length, 0);
+    [...inPublish].reduce((sum, batch) => sum + batch.length, 0) +
+    inStage2().reduce((sum, batch) => sum + batch.settled.length, 0);
 
   return {
     stats: () => ({ running, ...counters, held: held(), lastBatchAt, lastError }),
