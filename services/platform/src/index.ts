@@ -16,6 +16,7 @@ export * from './files/contract-files';
 export * from './files/sync-contracts';
 export * from './files/policy-files';
 export * from './nats/batch-publisher';
+export * from './nats/bounded-consumer';
 export * from './clickhouse/audit-log';
 export * from './nats/token-store';
 export * from './nats/nats-authorization';

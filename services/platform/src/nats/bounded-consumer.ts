@@ -1,0 +1,375 @@
+import {
+  createInbox,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/nats-core';
+
+/** Where and how often a message was delivered, from its JetStream reply subject. */
+export interface DeliveryInfo {
+  readonly stream: string;
+  readonly consumer: string;
+  readonly deliveryCount: number;
+  readonly streamSequence: number;
+  readonly deliverySequence: number;
+  readonly timestampNanos: number;
+  /** Messages left for the consumer after this one, when it was delivered. */
+  readonly pending: number;
+}
+
+/** A message taken from a pull consumer: it counts against the budget until it is settled. */
+export interface PulledMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: MsgHdrs | undefined;
+  /** Stream sequence. */
+  readonly seq: number;
+  readonly info: DeliveryInfo;
+  /** What it counts against the byte budget: subject, reply, headers and body. */
+  readonly size: number;
+  ack(): void;
+  /** Gives the message back, for redelivery after `delayMs` (at once without it). */
+  nak(delayMs?: number): void;
+  /** In-progress ack: restarts the consumer's ack wait. Does not settle the message. */
+  working(): void;
+}
+
+export interface BoundedConsumerOptions {
+  readonly stream: string;
+  readonly consumer: string;
+  /** Messages taken and not yet settled, at most. */
+  readonly maxMessages: number;
+  /**
+   * Their bytes, at most. Raised, if need be, to the largest message the server accepts (its
+   * `max_payload` plus room for the subjects): a smaller budget could never take that message.
+   */
+  readonly maxBytes: number;
+  /** A pull request's life; the server then ends it and another is made. */
+  readonly expiresMs?: number;
+  /**
+   * The server's idle heartbeat for a pull request (at most half of `expiresMs`); two missed and
+   * the request is given up.
+   */
+  readonly heartbeatMs?: number;
+  readonly apiPrefix?: string;
+  /** Told about anything the server refuses (a deleted consumer, a bad request); pulling goes on. */
+  readonly onProblem?: (problem: string) => void;
+}
+
+export interface BoundedMessages extends AsyncIterable<PulledMessage> {
+  /** Taken and not yet settled: delivered but not yet iterated, and iterated but not settled. */
+  held(): { readonly messages: number; readonly bytes: number };
+  /** The byte budget in force (`maxBytes`, or the largest message when that is larger). */
+  readonly maxBytes: number;
+  /** Stops pulling. Messages already delivered are still yielded; then iteration ends. */
+  stop(): void;
+}
+
+/** Beyond `max_payload`, a delivered message's size counts its subject and reply subject. */
+const subjectRoom = 64 * 1024;
+const ACK = Uint8Array.of(43, 65, 67, 75); // +ACK
+const NAK = Uint8Array.of(45, 78, 65, 75); // -NAK
+const WPI = Uint8Array.of(43, 87, 80, 73); // +WPI
+const encoder = new TextEncoder();
+
+/**
+ * Pulls a durable JetStream consumer, holding at most `maxMessages` messages and `maxBytes`
+ * bytes that are taken and not yet settled (acked or nak'ed), however slowly they
+ * are processed: memory is bounded by bytes as well as count, whatever size the messages are.
+ *
+ * Each pull request asks for what is free of both budgets (JetStream honours `batch` and
+ * `max_bytes` together; nats.js's `consume` takes one or the other) and has its own inbox
+ * subscription, so every message and status is charged to the request it answers (a delivered
+ * message carries its stream subject, not the inbox it was sent to). A request is only
+ * made while the free bytes can hold the largest possible message, so the first message always
+ * fits; when the next does not, the server ends the request ("Message Size Exceeds MaxBytes")
+ * and a new one is made as settled messages free room. A request that goes quiet for two idle
+ * heartbeats (a broker restart, a lost connection) is given up and its share made free again.
+ */
+export function consumeBounded(
+  nc: NatsConnection,
+  options: BoundedConsumerOptions,
+): BoundedMessages {
+  return new BoundedConsumer(nc, options);
+}
+
+interface PullRequest {
+  readonly subscription: Subscription;
+  /** What the request may still bring. */
+  messages: number;
+  bytes: number;
+  lastHeardAt: number;
+}
+
+class BoundedConsumer implements BoundedMessages {
+  readonly maxBytes: number;
+  readonly #nc: NatsConnection;
+  readonly #options: BoundedConsumerOptions;
+  readonly #nextSubject: string;
+  readonly #expiresMs: number;
+  readonly #heartbeatMs: number;
+  /** Free room needed before a request is made: a quarter of each budget, and a whole message. */
+  readonly #refillMessages: number;
+  readonly #refillBytes: number;
+  readonly #requests = new Set<PullRequest>();
+  readonly #reserved = { messages: 0, bytes: 0 };
+  readonly #held = { messages: 0, bytes: 0 };
+  readonly #queue: PulledMessage[] = [];
+  #queueHead = 0;
+  #waiter: ((result: IteratorResult<PulledMessage>) => void) | undefined;
+  #stopped = false;
+  #pausedUntil = 0;
+  #pauseTimer: NodeJS.Timeout | undefined;
+  readonly #watchdog: NodeJS.Timeout;
+
+  constructor(nc: NatsConnection, options: BoundedConsumerOptions) {
+    this.#nc = nc;
+    this.#options = options;
+    this.#nextSubject = `${options.apiPrefix ?? '$JS.API'}.CONSUMER.MSG.NEXT.${options.stream}.${options.consumer}`;
+    this.#expiresMs = options.expiresMs ?? 30_000;
+    // The server refuses a heartbeat longer than half the request's life.
+    this.#heartbeatMs = Math.min(options.heartbeatMs ?? 5_000, this.#expiresMs / 2);
+    const largest = (nc.info?.max_payload ?? 1024 * 1024) + subjectRoom;
+    this.maxBytes = Math.max(options.maxBytes, largest);
+    this.#refillMessages = Math.max(1, Math.ceil(options.maxMessages / 4));
+    this.#refillBytes = Math.max(largest, Math.ceil(this.maxBytes / 4));
+    // Lost requests: no message, heartbeat or end for two heartbeats (or past their expiry).
+    this.#watchdog = setInterval(() => {
+      const quietSince = performance.now() - 2 * this.#heartbeatMs - 1_000;
+      for (const request of this.#requests)
+        if (request.lastHeardAt < quietSince) this.#end(request);
+      this.#refill();
+    }, this.#heartbeatMs);
+    void nc.closed().then(() => this.stop());
+    this.#refill();
+  }
+
+  held() {
+    return { messages: this.#held.messages, bytes: this.#held.bytes };
+  }
+
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#watchdog);
+    clearTimeout(this.#pauseTimer);
+    for (const request of this.#requests) request.subscription.unsubscribe();
+    this.#requests.clear();
+    this.#wake();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<PulledMessage> {
+    return {
+      next: () => {
+        const message = this.#take();
+        if (message !== undefined) return Promise.resolve({ value: message, done: false });
+        if (this.#stopped) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => (this.#waiter = resolve));
+      },
+      return: () => {
+        this.stop();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+
+  #take(): PulledMessage | undefined {
+    if (this.#queueHead === this.#queue.length) return undefined;
+    const message = this.#queue[this.#queueHead];
+    this.#queueHead += 1;
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#queueHead = 0;
+    }
+    return message;
+  }
+
+  #wake(): void {
+    const waiter = this.#waiter;
+    if (waiter === undefined) return;
+    const message = this.#take();
+    if (message === undefined && !this.#stopped) return;
+    this.#waiter = undefined;
+    waiter(
+      message === undefined ? { value: undefined, done: true } : { value: message, done: false },
+    );
+  }
+
+  #receive(request: PullRequest, message: Msg): void {
+    request.lastHeardAt = performance.now();
+    if (message.reply === undefined || message.reply === '') {
+      this.#status(request, message.headers);
+      return;
+    }
+    let pulled: Pulled;
+    try {
+      pulled = new Pulled(message, this.#release);
+    } catch (error) {
+      this.#problem(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    this.#held.messages += 1;
+    this.#held.bytes += pulled.size;
+    // (A request given up has been unsubscribed: whatever it still brings goes unread and is
+    // redelivered after the ack wait.)
+    if (this.#requests.has(request)) {
+      const bytes = Math.min(pulled.size, request.bytes);
+      request.messages -= 1;
+      request.bytes -= bytes;
+      this.#reserved.messages -= 1;
+      this.#reserved.bytes -= bytes;
+      // Fulfilled: nothing more can come on its inbox.
+      if (request.messages === 0 || request.bytes === 0) this.#end(request);
+    }
+    this.#queue.push(pulled);
+    this.#wake();
+  }
+
+  #status(request: PullRequest, headers: MsgHdrs | undefined): void {
+    const code = headers?.code ?? 0;
+    if (code === 100) return; // idle heartbeat: the request is alive
+    if (this.#requests.has(request)) this.#end(request);
+    // 404/408: no messages or the request expired; 409 "Message Size Exceeds MaxBytes": the next
+    // message needs more room than is left. Anything else is worth a word and a pause.
+    if (code === 404 || code === 408) return;
+    const description = headers?.description ?? '';
+    if (code === 409 && /size exceeds maxbytes/i.test(description)) return;
+    this.#problem(`pull request ended by the server: ${code} ${description}`);
+    this.#pausedUntil = performance.now() + 1_000;
+  }
+
+  #end(request: PullRequest): void {
+    this.#requests.delete(request);
+    request.subscription.unsubscribe();
+    this.#reserved.messages -= request.messages;
+    this.#reserved.bytes -= request.bytes;
+    this.#refill();
+  }
+
+  readonly #release = (size: number): void => {
+    this.#held.messages -= 1;
+    this.#held.bytes -= size;
+    this.#refill();
+  };
+
+  #refill(): void {
+    if (this.#stopped || this.#nc.isClosed()) return;
+    const wait = this.#pausedUntil - performance.now();
+    if (wait > 0) {
+      this.#pauseTimer ??= setTimeout(() => {
+        this.#pauseTimer = undefined;
+        this.#refill();
+      }, wait);
+      return;
+    }
+    const messages = this.#options.maxMessages - this.#held.messages - this.#reserved.messages;
+    const bytes = this.maxBytes - this.#held.bytes - this.#reserved.bytes;
+    if (messages < this.#refillMessages || bytes < this.#refillBytes) return;
+    const inbox = createInbox();
+    const request: PullRequest = {
+      subscription: this.#nc.subscribe(inbox, {
+        callback: (error, message) => {
+          if (error === null) this.#receive(request, message);
+          else this.#problem(`pull subscription failed: ${error.message}`);
+        },
+      }),
+      messages,
+      bytes,
+      lastHeardAt: performance.now(),
+    };
+    this.#requests.add(request);
+    this.#reserved.messages += messages;
+    this.#reserved.bytes += bytes;
+    this.#nc.publish(
+      this.#nextSubject,
+      JSON.stringify({
+        batch: messages,
+        max_bytes: bytes,
+        expires: this.#expiresMs * 1_000_000,
+        idle_heartbeat: this.#heartbeatMs * 1_000_000,
+      }),
+      { reply: inbox },
+    );
+  }
+
+  #problem(problem: string): void {
+    this.#options.onProblem?.(problem);
+  }
+}
+
+class Pulled implements PulledMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: MsgHdrs | undefined;
+  readonly seq: number;
+  readonly info: DeliveryInfo;
+  readonly size: number;
+  readonly #message: Msg;
+  readonly #release: (size: number) => void;
+  #settled = false;
+
+  constructor(message: Msg, release: (size: number) => void) {
+    this.#message = message;
+    this.#release = release;
+    this.subject = message.subject;
+    this.data = message.data;
+    this.headers = message.headers;
+    const reply = message.reply ?? '';
+    this.info = parseDeliveryInfo(reply);
+    this.seq = this.info.streamSequence;
+    this.size = messageSize(message);
+  }
+
+  ack(): void {
+    this.#settle(ACK);
+  }
+
+  nak(delayMs?: number): void {
+    this.#settle(
+      delayMs === undefined || delayMs <= 0
+        ? NAK
+        : encoder.encode(`-NAK ${JSON.stringify({ delay: Math.round(delayMs * 1_000_000) })}`),
+    );
+  }
+
+  working(): void {
+    if (!this.#settled) this.#message.respond(WPI);
+  }
+
+  #settle(payload: Uint8Array): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#message.respond(payload);
+    this.#release(this.size);
+  }
+}
+
+/**
+ * Reads a JetStream reply subject: `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.
+ * <consumer seq>.<timestamp>.<pending>`, or the newer form with `<domain>.<account hash>` after
+ * `ACK` and a random token at the end.
+ */
+export function parseDeliveryInfo(reply: string): DeliveryInfo {
+  const tokens = reply.split('.');
+  const at = tokens.length === 9 ? 2 : 4;
+  if (tokens[0] !== '$JS' || tokens[1] !== 'ACK' || (tokens.length !== 9 && tokens.length < 11))
+    throw new Error(`not a JetStream delivery: reply subject "${reply}"`);
+  const number = (offset: number) => Number(tokens[at + offset]);
+  return {
+    stream: tokens[at] ?? '',
+    consumer: tokens[at + 1] ?? '',
+    deliveryCount: number(2),
+    streamSequence: number(3),
+    deliverySequence: number(4),
+    timestampNanos: number(5),
+    pending: number(6),
+  };
+}
+
+/** The size the server charges against `max_bytes`, as nats.js reckons it. */
+function messageSize(message: Msg): number {
+  // The core client knows the raw size of headers and body; its public type does not say so.
+  const raw = (message as Msg & { size?: () => number }).size?.();
+  return raw ?? message.subject.length + (message.reply?.length ?? 0) + message.data.byteLength;
+}
