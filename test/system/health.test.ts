@@ -65,6 +65,7 @@ it('reports a worker whose lineage keeps failing as down, with the messages it h
         delayed: 0,
         retried: 0,
         held: 120,
+        heldBytes: 3 * 1024 * 1024 + 200_000,
         lastBatchAt: Date.now() - 2 * 60_000,
         lastError: 'Code: 210. Connection refused',
       }),
@@ -74,7 +75,7 @@ it('reports a worker whose lineage keeps failing as down, with the messages it h
   }));
   expect(await failing.worker()).toEqual({
     up: false,
-    detail: 'failing: Code: 210. Connection refused; 120 messages held',
+    detail: 'failing: Code: 210. Connection refused; 120 messages (3.2 MiB) held',
   });
 });
 

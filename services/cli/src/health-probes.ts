@@ -34,7 +34,7 @@ export function healthProbes(
       if (stats.lastError !== undefined && (stats.lastBatchAt ?? 0) < Date.now() - stalledAfterMs) {
         return Promise.resolve({
           up: false,
-          detail: `failing: ${stats.lastError}; ${stats.held} messages held`,
+          detail: `failing: ${stats.lastError}; ${stats.held} messages (${mebibytes(stats.heldBytes)}) held`,
         });
       }
       return Promise.resolve({
@@ -63,3 +63,5 @@ export function healthProbes(
     },
   };
 }
+
+const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

@@ -1,18 +1,22 @@
-import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { deadLetterFromStream, type StoredDeadLetter } from '@plumbline/core';
 import {
   DeadLetterIndexConsumer,
   Streams,
+  consumeBounded,
   type DeadLetterIndex,
   type Logger,
+  type PulledMessage,
 } from '@plumbline/platform';
 
 export interface DeadLetterIndexerOptions {
-  readonly js: JetStreamClient;
+  readonly nc: NatsConnection;
   readonly index: DeadLetterIndex;
   /** The business key of `data` under the current contract for `type` (hashed if sensitive). */
   readonly businessKeyOf: (type: string, data: unknown) => string;
   readonly logger: Logger;
+  /** Most bytes of dead letters taken and not yet indexed (they can be megabytes each). */
+  readonly maxHeldBytes: number;
   readonly batchSize?: number;
   readonly lingerMs?: number;
 }
@@ -31,17 +35,21 @@ export interface DeadLetterIndexer {
  * One write at a time, and, unless a full batch waits, `lingerMs` between them: every insert
  * makes a ClickHouse part (files created now, merged and deleted later), so a steady trickle of
  * dead letters is written as a few inserts a second, not one per dead letter. While a write runs
- * and a full batch waits, the indexer stops pulling: a slow ClickHouse holds dead letters back
- * in the stream, not in memory.
+ * and a full batch waits, the indexer stops taking dead letters; and what it holds, wherever it
+ * is, is bounded in count (four batches) and in bytes (`maxHeldBytes`): a slow ClickHouse holds
+ * dead letters back in the stream, not in memory.
  */
-export async function startDeadLetterIndexer(
-  options: DeadLetterIndexerOptions,
-): Promise<DeadLetterIndexer> {
+export function startDeadLetterIndexer(options: DeadLetterIndexerOptions): DeadLetterIndexer {
   const batchSize = options.batchSize ?? 500;
   const lingerMs = options.lingerMs ?? 200;
-  const consumer = await options.js.consumers.get(Streams.DeadLetter, DeadLetterIndexConsumer);
-  const messages = await consumer.consume({ max_messages: batchSize * 2 });
-  const pending: JsMsg[] = [];
+  const messages = consumeBounded(options.nc, {
+    stream: Streams.DeadLetter,
+    consumer: DeadLetterIndexConsumer,
+    maxMessages: batchSize * 4,
+    maxBytes: options.maxHeldBytes,
+    onProblem: (problem) => options.logger.warn({ problem }, 'pulling DEADLETTER'),
+  });
+  const pending: PulledMessage[] = [];
   let indexed = 0;
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> | undefined;
@@ -58,7 +66,7 @@ export async function startDeadLetterIndexer(
     });
   };
 
-  async function write(batch: readonly JsMsg[]): Promise<void> {
+  async function write(batch: readonly PulledMessage[]): Promise<void> {
     try {
       await options.index.put(
         batch.map((message) => deadLetterFromStream(stored(message), options.businessKeyOf)),
@@ -75,10 +83,8 @@ export async function startDeadLetterIndexer(
     for await (const message of messages) {
       pending.push(message);
       if (writing !== undefined) {
-        // The write's end takes what came meanwhile. Backpressure: with a full batch waiting
-        // behind it, stop pulling (dead letters can be megabytes each), so that what is held
-        // is at most a batch written, a batch waiting and the pull buffer, not everything
-        // JetStream would deliver (the consumer's max_ack_pending).
+        // The write's end takes what came meanwhile; with a full batch waiting behind it, wait
+        // for the write (the consumer's budget then stops pulling when full).
         while (writing !== undefined && pending.length >= batchSize) await writing;
         continue;
       }
@@ -97,7 +103,7 @@ export async function startDeadLetterIndexer(
   };
 }
 
-function stored(message: JsMsg): StoredDeadLetter {
+function stored(message: PulledMessage): StoredDeadLetter {
   const headers: Record<string, string> = {};
   for (const [key, values] of message.headers ?? []) headers[key] = values.join(',');
   return {

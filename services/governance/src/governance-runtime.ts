@@ -86,11 +86,14 @@ export async function startGovernanceRuntime(
     workerId: options.workerId,
     batchSize: options.config.worker.batchSize,
     batchLingerMs: options.config.worker.batchLingerMs,
+    maxHeldBytes: options.config.worker.maxHeldBytes,
     lineageIntervalMs: options.config.worker.lineageIntervalMs,
     maxDeliveries: options.config.worker.maxDeliveries,
   });
-  const deadLetterIndexer = await startDeadLetterIndexer({
-    js: jetstream(options.nc),
+  const deadLetterIndexer = startDeadLetterIndexer({
+    nc: options.nc,
+    // A quarter of the worker's: dead letters are a tenth of the traffic, or less.
+    maxHeldBytes: options.config.worker.maxHeldBytes / 4,
     index: new DeadLetterIndex(options.store),
     businessKeyOf: (type, data) => {
       const contract = registry.latestUsable(type);

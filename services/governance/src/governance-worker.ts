@@ -1,4 +1,4 @@
-import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import {
   DeadLetterHeader,
@@ -15,9 +15,11 @@ import {
   GovernanceConsumer,
   Streams,
   Subjects,
+  consumeBounded,
   type ClickHouseStore,
   type Logger,
   type OutboundMessage,
+  type PulledMessage,
 } from '@plumbline/platform';
 import pRetry from 'p-retry';
 
@@ -30,6 +32,11 @@ export interface GovernanceWorkerOptions {
   readonly workerId: string;
   readonly batchSize: number;
   readonly batchLingerMs: number;
+  /**
+   * Most bytes of messages taken from INGEST and not yet acked or given back, wherever they are
+   * in the worker; with at most six batches of them, this bounds the worker's memory.
+   */
+  readonly maxHeldBytes: number;
   /**
    * Least time from one lineage insert to the next while fewer than `batchSize` rows wait: every
    * insert makes a ClickHouse part to be merged later, so a steady flow is written as a few
@@ -48,8 +55,9 @@ export interface WorkerStats {
   readonly rejected: number;
   readonly delayed: number;
   readonly retried: number;
-  /** Messages taken from INGEST and not yet acked or given back. */
+  /** Messages taken from INGEST and not yet acked or given back, and their bytes. */
   readonly held: number;
+  readonly heldBytes: number;
   readonly lastBatchAt: number | undefined;
   readonly lastError: string | undefined;
 }
@@ -62,7 +70,7 @@ export interface GovernanceWorker {
 
 /** An outcome with everything needed to make it durable and settle the message. */
 interface Settled {
-  readonly message: JsMsg;
+  readonly message: PulledMessage;
   /** `message.data`, read once (each read makes a new view). */
   readonly body: Uint8Array;
   readonly decision: Decision;
@@ -91,6 +99,9 @@ const retryDelayMs = (delivery: number) => Math.min(30_000, 500 * 2 ** Math.min(
  * The output appears as soon as stage 1 is done, whatever ClickHouse is doing; the inserts
  * coalesce on their own (what is published during one insert goes in the next), so a steady
  * flow makes a few large ClickHouse parts a second rather than one small part per batch.
+ * Everything taken from INGEST and not yet acked or given back, wherever it is in these stages,
+ * counts against the pull's budget (six batches, `maxHeldBytes`): a flood of large messages
+ * waits in the stream, not in memory.
  *
  * A failed lineage insert is retried in place, its messages held (and kept from JetStream's
  * redelivery with in-progress acks) until it succeeds: their outputs are published once, however
@@ -109,7 +120,13 @@ export async function startGovernanceWorker(
   // A message held this long gets an in-progress ack, a third of the way to redelivery.
   const { ack_wait: ackWaitNanos } = (await consumer.info(true)).config;
   const keepAliveMs = Math.max(100, Number(ackWaitNanos ?? 30e9) / 1e6 / 3);
-  const messages = await consumer.consume({ max_messages: options.batchSize * 2 });
+  const messages = consumeBounded(options.nc, {
+    stream: Streams.Ingest,
+    consumer: GovernanceConsumer,
+    maxMessages: options.batchSize * 6,
+    maxBytes: options.maxHeldBytes,
+    onProblem: (problem) => logger.warn({ problem }, 'pulling INGEST'),
+  });
   const publisher = new BatchPublisher(options.nc);
 
   const counters = { batches: 0, accepted: 0, rejected: 0, delayed: 0, retried: 0 };
@@ -122,10 +139,8 @@ export async function startGovernanceWorker(
   // as the next batch. Under load batches grow, so fixed costs are paid once per batch; when
   // idle, a lone message waits at most `batchLingerMs`.
   const maxPublishing = 2;
-  const pending: JsMsg[] = [];
+  const pending: PulledMessage[] = [];
   const publishing = new Set<Promise<void>>();
-  // Batches taken by stage 1 and not yet handed to stage 2 (or given back).
-  const inPublish = new Set<readonly JsMsg[]>();
   let timer: NodeJS.Timeout | undefined;
   // Stage 2: published, lineage not yet written. Stage 1 pauses while a full batch waits here,
   // so a slow ClickHouse holds messages back in INGEST rather than in memory.
@@ -143,11 +158,9 @@ export async function startGovernanceWorker(
     timer = undefined;
     if (!canPublish() || pending.length === 0) return;
     const batch = pending.splice(0, options.batchSize);
-    inPublish.add(batch);
     const done: Promise<void> = publishBatch(batch)
       .catch((error: unknown) => logger.error({ err: error }, 'batch failed unexpectedly'))
       .finally(() => {
-        inPublish.delete(batch);
         publishing.delete(done);
         progress.signal();
         flush();
@@ -193,7 +206,7 @@ export async function startGovernanceWorker(
       if (batch.takenAt <= heldSince) for (const { message } of batch.settled) message.working();
   }, keepAliveMs);
 
-  async function publishBatch(batch: readonly JsMsg[]): Promise<void> {
+  async function publishBatch(batch: readonly PulledMessage[]): Promise<void> {
     const startedAt = performance.now();
     const settled: Settled[] = [];
     for (const message of batch) {
@@ -264,7 +277,6 @@ export async function startGovernanceWorker(
       redeliver(settled, error, 'batch not published; redelivering');
       return;
     }
-    inPublish.delete(batch);
     unwritten.push({ settled, rows, takenAt: startedAt });
     write();
   }
@@ -372,13 +384,18 @@ export async function startGovernanceWorker(
     }
   })();
 
-  const held = () =>
-    pending.length +
-    [...inPublish].reduce((sum, batch) => sum + batch.length, 0) +
-    inStage2().reduce((sum, batch) => sum + batch.settled.length, 0);
-
   return {
-    stats: () => ({ running, ...counters, held: held(), lastBatchAt, lastError }),
+    stats: () => {
+      const held = messages.held();
+      return {
+        running,
+        ...counters,
+        held: held.messages,
+        heldBytes: held.bytes,
+        lastBatchAt,
+        lastError,
+      };
+    },
     async stop() {
       if (!running) return;
       running = false;
@@ -409,7 +426,7 @@ function changeSignal(): { next(): Promise<void>; signal(): void } {
   };
 }
 
-function processingFailed(message: JsMsg, error: unknown): Decision {
+function processingFailed(message: PulledMessage, error: unknown): Decision {
   const reason = error instanceof Error ? error.message : String(error);
   const parts = message.subject.split('.');
   return {

@@ -13,7 +13,13 @@ describe('loadConfig', () => {
       demo: true,
       dataDir: 'data',
       clickhouseDatabase: 'plumbline',
-      worker: { batchSize: 5_000, batchLingerMs: 20, lineageIntervalMs: 200, maxDeliveries: 5 },
+      worker: {
+        batchSize: 5_000,
+        batchLingerMs: 20,
+        maxHeldBytes: 256 * 1024 * 1024,
+        lineageIntervalMs: 200,
+        maxDeliveries: 5,
+      },
     });
   });
 
@@ -25,12 +31,17 @@ describe('loadConfig', () => {
       PLUMBLINE_DEMO: '0',
       PLUMBLINE_WORKER_BATCH: '100',
       PLUMBLINE_WORKER_LINEAGE_INTERVAL_MS: '0',
+      PLUMBLINE_WORKER_MAX_HELD_MB: '64',
     });
     expect(config.natsUrl).toBe('nats://a:4222,nats://b:4222');
     expect(config.clickhouseUrl).toBe('http://ch:8123');
     expect(config.port).toBe(9000);
     expect(config.demo).toBe(false);
-    expect(config.worker).toMatchObject({ batchSize: 100, lineageIntervalMs: 0 });
+    expect(config.worker).toMatchObject({
+      batchSize: 100,
+      lineageIntervalMs: 0,
+      maxHeldBytes: 64 * 1024 * 1024,
+    });
   });
 
   it('lists every problem at once, with a stable code', () => {

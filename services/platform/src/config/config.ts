@@ -20,6 +20,8 @@ export interface PlumblineConfig {
   readonly worker: {
     readonly batchSize: number;
     readonly batchLingerMs: number;
+    /** Most bytes of messages a worker holds (taken from INGEST, not yet acked or given back). */
+    readonly maxHeldBytes: number;
     /** Least time between two lineage inserts while fewer than a batch of rows wait. */
     readonly lineageIntervalMs: number;
     readonly maxDeliveries: number;
@@ -105,6 +107,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     worker: {
       batchSize: integer('PLUMBLINE_WORKER_BATCH', 5_000, 1, 10_000),
       batchLingerMs: integer('PLUMBLINE_WORKER_LINGER_MS', 20, 0, 5_000),
+      maxHeldBytes: integer('PLUMBLINE_WORKER_MAX_HELD_MB', 256, 16, 65_536) * 1024 * 1024,
       lineageIntervalMs: integer('PLUMBLINE_WORKER_LINEAGE_INTERVAL_MS', 200, 0, 10_000),
       maxDeliveries: integer('PLUMBLINE_WORKER_MAX_DELIVERIES', 5, 1, 1_000),
     },
