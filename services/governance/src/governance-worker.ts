@@ -81,8 +81,6 @@ interface Settled {
 interface Published {
   readonly settled: readonly Settled[];
   readonly rows: readonly LineageRow[];
-  /** When stage 1 took the batch (`performance.now()`). */
-  readonly takenAt: number;
 }
 
 /** Lineage insert retries while the worker runs: quick at first, then every few seconds. */
@@ -104,7 +102,7 @@ const retryDelayMs = (delivery: number) => Math.min(30_000, 500 * 2 ** Math.min(
  * waits in the stream, not in memory.
  *
  * A failed lineage insert is retried in place, its messages held (and kept from JetStream's
- * redelivery with in-progress acks) until it succeeds: their outputs are published once, however
+ * redelivery with in-progress acks, as is everything the worker holds) until it succeeds: their outputs are published once, however
  * long ClickHouse is away, rather than again at each redelivery, where after the output
  * stream's duplicate window a republished copy would no longer be recognised. A failure in stage
  * 1, a worker that stops during an outage, or one that dies, leaves the messages unacked, so
@@ -148,8 +146,6 @@ export async function startGovernanceWorker(
   const lineageBacklogFull = () =>
     unwritten.reduce((messages, batch) => messages + batch.settled.length, 0) >= options.batchSize;
   let writing: Promise<void> | undefined;
-  let inWrite: readonly Published[] = [];
-  const inStage2 = () => [...inWrite, ...unwritten];
   // Signalled whenever a stage finishes something: the pull loop's backpressure waits on it.
   const progress = changeSignal();
 
@@ -185,26 +181,21 @@ export async function startGovernanceWorker(
     writeTimer = undefined;
     lastWriteAt = performance.now();
     const ready = unwritten.splice(0);
-    inWrite = ready;
     writing = writeLineage(ready)
       .catch((error: unknown) => logger.error({ err: error }, 'lineage write failed unexpectedly'))
       .finally(() => {
         writing = undefined;
-        inWrite = [];
         progress.signal();
         write();
       });
     flush(); // stage 1 may have been waiting for room
   };
 
-  // Published messages waiting on a slow or absent ClickHouse stay with this worker: every
-  // `keepAliveMs`, an in-progress ack for each batch held that long. (What waits behind a paused
-  // stage 1 is not published yet: if JetStream redelivers it meanwhile, only work is repeated.)
-  const keepAlive = setInterval(() => {
-    const heldSince = performance.now() - keepAliveMs;
-    for (const batch of inStage2())
-      if (batch.takenAt <= heldSince) for (const { message } of batch.settled) message.working();
-  }, keepAliveMs);
+  // Messages waiting on a slow or absent ClickHouse stay with this worker, published or not:
+  // every `keepAliveMs`, an in-progress ack for each held that long. Were one waiting behind a
+  // paused stage 1 redelivered to another worker, each would publish it, perhaps further apart
+  // than the output stream's duplicate window.
+  const keepAlive = setInterval(() => messages.keepAlive(keepAliveMs), keepAliveMs);
 
   async function publishBatch(batch: readonly PulledMessage[]): Promise<void> {
     const startedAt = performance.now();
@@ -277,7 +268,7 @@ export async function startGovernanceWorker(
       redeliver(settled, error, 'batch not published; redelivering');
       return;
     }
-    unwritten.push({ settled, rows, takenAt: startedAt });
+    unwritten.push({ settled, rows });
     write();
   }
 

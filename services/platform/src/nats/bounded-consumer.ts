@@ -62,6 +62,11 @@ export interface BoundedMessages extends AsyncIterable<PulledMessage> {
   held(): { readonly messages: number; readonly bytes: number };
   /** The byte budget in force (`maxBytes`, or the largest message when that is larger). */
   readonly maxBytes: number;
+  /**
+   * An in-progress ack for every message held for `ms` or more since it was taken (or since its
+   * last one), wherever it is: JetStream does not redeliver what is still being worked on.
+   */
+  keepAlive(ms: number): void;
   /** Stops pulling. Messages already delivered are still yielded; then iteration ends. */
   stop(): void;
 }
@@ -116,6 +121,8 @@ class BoundedConsumer implements BoundedMessages {
   readonly #reserved = { messages: 0, bytes: 0 };
   readonly #held = { messages: 0, bytes: 0 };
   readonly #queue: PulledMessage[] = [];
+  /** Taken and not settled, in the order taken. */
+  readonly #unsettled = new Set<Pulled>();
   #queueHead = 0;
   #waiter: ((result: IteratorResult<PulledMessage>) => void) | undefined;
   #stopped = false;
@@ -147,6 +154,15 @@ class BoundedConsumer implements BoundedMessages {
 
   held() {
     return { messages: this.#held.messages, bytes: this.#held.bytes };
+  }
+
+  keepAlive(ms: number): void {
+    const now = performance.now();
+    for (const message of this.#unsettled)
+      if (message.aliveAt <= now - ms) {
+        message.working();
+        message.aliveAt = now;
+      }
   }
 
   stop(): void {
@@ -211,6 +227,7 @@ class BoundedConsumer implements BoundedMessages {
     }
     this.#held.messages += 1;
     this.#held.bytes += pulled.size;
+    this.#unsettled.add(pulled);
     // (A request given up has been unsubscribed: whatever it still brings goes unread and is
     // redelivered after the ack wait.)
     if (this.#requests.has(request)) {
@@ -247,9 +264,10 @@ class BoundedConsumer implements BoundedMessages {
     this.#refill();
   }
 
-  readonly #release = (size: number): void => {
+  readonly #release = (message: Pulled): void => {
+    this.#unsettled.delete(message);
     this.#held.messages -= 1;
-    this.#held.bytes -= size;
+    this.#held.bytes -= message.size;
     this.#refill();
   };
 
@@ -306,10 +324,12 @@ class Pulled implements PulledMessage {
   readonly info: DeliveryInfo;
   readonly size: number;
   readonly #message: Msg;
-  readonly #release: (size: number) => void;
+  /** When it was taken, or last given an in-progress ack (`performance.now()`). */
+  aliveAt = performance.now();
+  readonly #release: (message: Pulled) => void;
   #settled = false;
 
-  constructor(message: Msg, release: (size: number) => void) {
+  constructor(message: Msg, release: (message: Pulled) => void) {
     this.#message = message;
     this.#release = release;
     this.subject = message.subject;
@@ -341,7 +361,7 @@ class Pulled implements PulledMessage {
     if (this.#settled) return;
     this.#settled = true;
     this.#message.respond(payload);
-    this.#release(this.size);
+    this.#release(this);
   }
 }
 
