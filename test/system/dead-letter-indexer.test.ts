@@ -25,7 +25,7 @@ let indexer: DeadLetterIndexer;
 
 beforeAll(async () => {
   plumbline = await startTestPlumbline({ workers: 0 });
-  indexer = startDeadLetterIndexer({
+  indexer = await startDeadLetterIndexer({
     nc: plumbline.infra.nc,
     maxHeldBytes: 64 * 1024 * 1024,
     index: new DeadLetterIndex(gate.wrap(plumbline.infra.store)),
@@ -89,20 +89,54 @@ it('stops pulling while a write is held and a full batch waits, then indexes eve
   expect(Number(indexed?.n)).toBe(count);
 });
 
-it('a failed write is retried: the dead letters are indexed once it succeeds', async () => {
-  const before = (await indexConsumer()).ack_floor.stream_seq;
-  gate.failures = 1;
+it('retries a failed write in place: indexed once it succeeds, without a redelivery', async () => {
+  const before = await indexConsumer();
+  gate.failures = 2;
   await publishDeadLetters('failed', batchSize);
   const done = await eventually(
-    'the dead letters indexed after the failure',
+    'the dead letters indexed after the failures',
     async () => {
       const info = await indexConsumer();
-      return info.ack_floor.stream_seq === before + batchSize && info.num_ack_pending === 0
+      return info.ack_floor.stream_seq === before.ack_floor.stream_seq + batchSize &&
+        info.num_ack_pending === 0
         ? info
         : undefined;
     },
     15_000,
   );
   expect(gate.failures).toBe(0);
+  expect(done.num_pending).toBe(0);
+  expect(done.delivered.consumer_seq - before.delivered.consumer_seq).toBe(batchSize);
+});
+
+it('gives held dead letters back when it stops while ClickHouse is away; the next indexes them', async () => {
+  const before = await indexConsumer();
+  gate.failures = Number.POSITIVE_INFINITY;
+  const inserts = gate.inserts;
+  await publishDeadLetters('stopped', batchSize);
+  await eventually('a failed write and its retry', () =>
+    Promise.resolve(gate.inserts >= inserts + 2 || undefined),
+  );
+  await indexer.stop();
+  const given = await indexConsumer();
+  expect(given.num_ack_pending + given.num_pending).toBe(batchSize);
+
+  gate.failures = 0;
+  indexer = await startDeadLetterIndexer({
+    nc: plumbline.infra.nc,
+    maxHeldBytes: 64 * 1024 * 1024,
+    index: new DeadLetterIndex(gate.wrap(plumbline.infra.store)),
+    businessKeyOf: () => '',
+    logger: createLogger('silent'),
+    batchSize,
+    lingerMs: 20,
+  });
+  const done = await eventually('indexed by the next indexer', async () => {
+    const info = await indexConsumer();
+    return info.ack_floor.stream_seq === before.ack_floor.stream_seq + batchSize &&
+      info.num_ack_pending === 0
+      ? info
+      : undefined;
+  });
   expect(done.num_pending).toBe(0);
 });

@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { deadLetterFromStream, type StoredDeadLetter } from '@plumbline/core';
 import {
@@ -8,6 +9,7 @@ import {
   type Logger,
   type PulledMessage,
 } from '@plumbline/platform';
+import { retryWhileRunning } from './write-retry';
 
 export interface DeadLetterIndexerOptions {
   readonly nc: NatsConnection;
@@ -28,9 +30,10 @@ export interface DeadLetterIndexer {
 
 /**
  * Keeps the ClickHouse dead-letter index a projection of the DEADLETTER stream: pulls the
- * durable `dead-letter-index` consumer, writes a batch of rows, then acks. A failed write naks
- * the batch for redelivery; re-indexing a dead letter is harmless (the index keeps the latest
- * state, and a new row carries the oldest possible one).
+ * durable `dead-letter-index` consumer, writes a batch of rows, then acks. A failed write is
+ * retried in place, its dead letters held (with in-progress acks) rather than redelivered and
+ * read again; an indexer that stops meanwhile naks them. Re-indexing a dead letter is harmless
+ * (the index keeps the latest state, and a new row carries the oldest possible one).
  *
  * One write at a time, and, unless a full batch waits, `lingerMs` between them: every insert
  * makes a ClickHouse part (files created now, merged and deleted later), so a steady trickle of
@@ -39,17 +42,28 @@ export interface DeadLetterIndexer {
  * is, is bounded in count (four batches) and in bytes (`maxHeldBytes`): a slow ClickHouse holds
  * dead letters back in the stream, not in memory.
  */
-export function startDeadLetterIndexer(options: DeadLetterIndexerOptions): DeadLetterIndexer {
+export async function startDeadLetterIndexer(
+  options: DeadLetterIndexerOptions,
+): Promise<DeadLetterIndexer> {
+  const { logger } = options;
   const batchSize = options.batchSize ?? 500;
   const lingerMs = options.lingerMs ?? 200;
+  const jsm = await jetstreamManager(options.nc);
+  const { ack_wait: ackWaitNanos } = (
+    await jsm.consumers.info(Streams.DeadLetter, DeadLetterIndexConsumer)
+  ).config;
+  const keepAliveMs = Math.max(100, Number(ackWaitNanos ?? 30e9) / 1e6 / 3);
   const messages = consumeBounded(options.nc, {
     stream: Streams.DeadLetter,
     consumer: DeadLetterIndexConsumer,
     maxMessages: batchSize * 4,
     maxBytes: options.maxHeldBytes,
-    onProblem: (problem) => options.logger.warn({ problem }, 'pulling DEADLETTER'),
+    onProblem: (problem) => logger.warn({ problem }, 'pulling DEADLETTER'),
   });
+  // What waits for a slow or absent ClickHouse stays here rather than being redelivered.
+  const keepAlive = setInterval(() => messages.keepAlive(keepAliveMs), keepAliveMs);
   const pending: PulledMessage[] = [];
+  let running = true;
   let indexed = 0;
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> | undefined;
@@ -68,15 +82,28 @@ export function startDeadLetterIndexer(options: DeadLetterIndexerOptions): DeadL
 
   async function write(batch: readonly PulledMessage[]): Promise<void> {
     try {
-      await options.index.put(
-        batch.map((message) => deadLetterFromStream(stored(message), options.businessKeyOf)),
+      // Read once, outside the retries: a dead letter's body can be megabytes.
+      const rows = batch.map((message) =>
+        deadLetterFromStream(stored(message), options.businessKeyOf),
       );
-      for (const message of batch) message.ack();
-      indexed += batch.length;
+      await retryWhileRunning(
+        () => options.index.put(rows),
+        () => running,
+        (error, attempt) => {
+          if (running)
+            logger.warn(
+              { err: error, size: batch.length, attempt },
+              'dead-letter index write failed; retrying (dead letters held)',
+            );
+        },
+      );
     } catch (error) {
-      options.logger.error({ err: error, size: batch.length }, 'dead-letter index write failed');
+      logger.error({ err: error, size: batch.length }, 'dead-letter index write failed');
       for (const message of batch) message.nak(2_000);
+      return;
     }
+    for (const message of batch) message.ack();
+    indexed += batch.length;
   }
 
   const loop = (async () => {
@@ -96,9 +123,11 @@ export function startDeadLetterIndexer(options: DeadLetterIndexerOptions): DeadL
   return {
     indexed: () => indexed,
     async stop() {
+      running = false; // a write failing now is given back for redelivery, not retried
       messages.stop();
       await loop;
       for (flush(); writing !== undefined; flush()) await writing;
+      clearInterval(keepAlive);
     },
   };
 }

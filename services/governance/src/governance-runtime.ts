@@ -90,7 +90,7 @@ export async function startGovernanceRuntime(
     lineageIntervalMs: options.config.worker.lineageIntervalMs,
     maxDeliveries: options.config.worker.maxDeliveries,
   });
-  const deadLetterIndexer = startDeadLetterIndexer({
+  const deadLetterIndexer = await startDeadLetterIndexer({
     nc: options.nc,
     // A quarter of the worker's: dead letters are a tenth of the traffic, or less.
     maxHeldBytes: options.config.worker.maxHeldBytes / 4,

@@ -21,7 +21,7 @@ import {
   type OutboundMessage,
   type PulledMessage,
 } from '@plumbline/platform';
-import pRetry from 'p-retry';
+import { retryWhileRunning } from './write-retry';
 
 export interface GovernanceWorkerOptions {
   readonly nc: NatsConnection;
@@ -82,9 +82,6 @@ interface Published {
   readonly settled: readonly Settled[];
   readonly rows: readonly LineageRow[];
 }
-
-/** Lineage insert retries while the worker runs: quick at first, then every few seconds. */
-const lineageRetry = { minTimeout: 500, factor: 2, maxTimeout: 5_000, randomize: true } as const;
 
 const retryDelayMs = (delivery: number) => Math.min(30_000, 500 * 2 ** Math.min(delivery, 6));
 
@@ -277,19 +274,18 @@ export async function startGovernanceWorker(
     const settled = ready.flatMap((published) => published.settled);
     const rows = ready.flatMap((published) => published.rows);
     try {
-      await pRetry(() => store.insert(table, rows), {
-        ...lineageRetry,
-        retries: Number.POSITIVE_INFINITY,
-        shouldRetry: () => running,
-        onFailedAttempt: ({ error, attemptNumber }) => {
+      await retryWhileRunning(
+        () => store.insert(table, rows),
+        () => running,
+        (error, attempt) => {
           lastError = error.message;
           if (running)
             logger.warn(
-              { err: error, size: settled.length, attempt: attemptNumber },
+              { err: error, size: settled.length, attempt },
               'lineage not written; retrying (outputs published, messages held)',
             );
         },
-      });
+      );
     } catch (error) {
       redeliver(settled, error, 'lineage not written; redelivering');
       return;
