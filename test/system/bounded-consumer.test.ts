@@ -203,3 +203,31 @@ it('ends iteration on stop, after what was already delivered', async () => {
   settle(held);
   expect(messages.held()).toEqual({ messages: 0, bytes: 0 });
 });
+
+it('makes a new pull request when a broker restart loses the one waiting', async () => {
+  messages = consumeBounded(nc, {
+    stream,
+    consumer,
+    maxMessages: 10,
+    maxBytes: 64 * MiB,
+    heartbeatMs: 1_000,
+  });
+  const held: PulledMessage[] = [];
+  const done = collect(messages, held);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the first request is waiting
+  await nats.restart();
+  await eventually('reconnected', () =>
+    js.publish('bounded.after', 'x').then(
+      () => true,
+      () => undefined,
+    ),
+  );
+  // The restarted server knows nothing of the old request: only a new one brings this message.
+  await eventually('the message published after the restart', () =>
+    Promise.resolve(held.length === 1 || undefined),
+  );
+  expect(held[0]?.subject).toBe('bounded.after');
+  settle(held);
+  messages.stop();
+  await done;
+});

@@ -101,7 +101,9 @@ export function consumeBounded(
 
 interface PullRequest {
   readonly subscription: Subscription;
-  /** What the request may still bring. */
+  /** Messages the server may still send for it: at 0 the request is done. */
+  left: number;
+  /** Its share of the budgets, not yet used by what it brought. */
   messages: number;
   bytes: number;
   lastHeardAt: number;
@@ -197,6 +199,10 @@ class BoundedConsumer implements BoundedMessages {
     if (this.#queueHead === this.#queue.length) {
       this.#queue.length = 0;
       this.#queueHead = 0;
+    } else if (this.#queueHead >= 1_024 && this.#queueHead * 2 >= this.#queue.length) {
+      // Never quite drained: drop what was taken, so the array does not grow for ever.
+      this.#queue.splice(0, this.#queueHead);
+      this.#queueHead = 0;
     }
     return message;
   }
@@ -231,13 +237,16 @@ class BoundedConsumer implements BoundedMessages {
     // (A request given up has been unsubscribed: whatever it still brings goes unread and is
     // redelivered after the ack wait.)
     if (this.#requests.has(request)) {
-      const bytes = Math.min(pulled.size, request.bytes);
-      request.messages -= 1;
-      request.bytes -= bytes;
-      this.#reserved.messages -= 1;
-      this.#reserved.bytes -= bytes;
-      // Fulfilled: nothing more can come on its inbox.
-      if (request.messages === 0 || request.bytes === 0) this.#end(request);
+      request.left -= 1;
+      this.#charge(request, Math.min(1, request.messages), Math.min(pulled.size, request.bytes));
+      if (request.left === 0) {
+        this.#end(request); // fulfilled: nothing more can come on its inbox
+      } else if (request.bytes === 0) {
+        // Its bytes are spent, so its remaining count is free for another request; the server
+        // ends this one with a status (it cannot send more than max_bytes), heard all the same.
+        this.#charge(request, request.messages, 0);
+        this.#refill();
+      }
     }
     this.#queue.push(pulled);
     this.#wake();
@@ -259,9 +268,16 @@ class BoundedConsumer implements BoundedMessages {
   #end(request: PullRequest): void {
     this.#requests.delete(request);
     request.subscription.unsubscribe();
-    this.#reserved.messages -= request.messages;
-    this.#reserved.bytes -= request.bytes;
+    this.#charge(request, request.messages, request.bytes);
     this.#refill();
+  }
+
+  /** Moves `messages` and `bytes` of a request's share out of the reserved budget. */
+  #charge(request: PullRequest, messages: number, bytes: number): void {
+    request.messages -= messages;
+    request.bytes -= bytes;
+    this.#reserved.messages -= messages;
+    this.#reserved.bytes -= bytes;
   }
 
   readonly #release = (message: Pulled): void => {
@@ -292,6 +308,7 @@ class BoundedConsumer implements BoundedMessages {
           else this.#problem(`pull subscription failed: ${error.message}`);
         },
       }),
+      left: messages,
       messages,
       bytes,
       lastHeardAt: performance.now(),
