@@ -231,3 +231,27 @@ it('makes a new pull request when a broker restart loses the one waiting', async
   messages.stop();
   await done;
 });
+
+it('asks for no more at once than the server lets wait for a client, however large the budget', async () => {
+  // 40 of 4 MiB, read slowly under a 256 MiB budget: asked for all at once, the server would
+  // queue 160 MB for this client and cut it off as a slow consumer (its max_pending is 64 MB).
+  await publish(40, 4 * MiB, 'large');
+  // Listens until the connection closes, after this last test; only disconnects during it count.
+  const disconnects: string[] = [];
+  let reading = true;
+  void (async () => {
+    for await (const event of nc.status())
+      if (reading && event.type === 'disconnect') disconnects.push(event.type);
+  })();
+  messages = consumeBounded(nc, { stream, consumer, maxMessages: 1_000, maxBytes: 256 * MiB });
+  let seen = 0;
+  for await (const message of messages) {
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    message.ack();
+    seen += 1;
+    if (seen === 40) break;
+  }
+  reading = false;
+  expect(disconnects).toEqual([]);
+  expect(messages.held()).toEqual({ messages: 0, bytes: 0 });
+});

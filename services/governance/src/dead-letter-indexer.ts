@@ -58,6 +58,9 @@ export async function startDeadLetterIndexer(
     consumer: DeadLetterIndexConsumer,
     maxMessages: batchSize * 4,
     maxBytes: options.maxHeldBytes,
+    // Half the worker's: both pull over one connection, which the server cuts off as a slow
+    // consumer beyond 64 MB waiting to be read.
+    maxInFlightBytes: 16 * 1024 * 1024,
     onProblem: (problem) => logger.warn({ problem }, 'pulling DEADLETTER'),
   });
   // What waits for a slow or absent ClickHouse stays here rather than being redelivered.

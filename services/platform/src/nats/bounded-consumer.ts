@@ -45,6 +45,13 @@ export interface BoundedConsumerOptions {
    * `max_payload` plus room for the subjects): a smaller budget could never take that message.
    */
   readonly maxBytes: number;
+  /**
+   * Most bytes asked for and not yet delivered, across pull requests (raised, like `maxBytes`, to
+   * the largest message): the server sends what a request allows as fast as it can, and
+   * disconnects a client with more than its `max_pending` (64 MB by default) waiting to be read
+   * as a slow consumer. Default 32 MiB.
+   */
+  readonly maxInFlightBytes?: number;
   /** A pull request's life; the server then ends it and another is made. */
   readonly expiresMs?: number;
   /**
@@ -86,8 +93,9 @@ const encoder = new TextEncoder();
  * Each pull request asks for what is free of both budgets (JetStream honours `batch` and
  * `max_bytes` together; nats.js's `consume` takes one or the other) and has its own inbox
  * subscription, so every message and status is charged to the request it answers (a delivered
- * message carries its stream subject, not the inbox it was sent to). A request is only
- * made while the free bytes can hold the largest possible message, so the first message always
+ * message carries its stream subject, not the inbox it was sent to). What is asked for and not
+ * yet delivered stays under `maxInFlightBytes`, below the server's slow-consumer limit. A request
+ * is only made while the free bytes can hold the largest possible message, so the first message always
  * fits; when the next does not, the server ends the request ("Message Size Exceeds MaxBytes")
  * and a new one is made as settled messages free room. A request that goes quiet for two idle
  * heartbeats (a broker restart, a lost connection) is given up and its share made free again.
@@ -116,6 +124,7 @@ class BoundedConsumer implements BoundedMessages {
   readonly #nextSubject: string;
   readonly #expiresMs: number;
   readonly #heartbeatMs: number;
+  readonly #maxInFlightBytes: number;
   /** Free room needed before a request is made: a quarter of each budget, and a whole message. */
   readonly #refillMessages: number;
   readonly #refillBytes: number;
@@ -141,8 +150,12 @@ class BoundedConsumer implements BoundedMessages {
     this.#heartbeatMs = Math.min(options.heartbeatMs ?? 5_000, this.#expiresMs / 2);
     const largest = (nc.info?.max_payload ?? 1024 * 1024) + subjectRoom;
     this.maxBytes = Math.max(options.maxBytes, largest);
+    this.#maxInFlightBytes = Math.max(options.maxInFlightBytes ?? 32 * 1024 * 1024, largest);
     this.#refillMessages = Math.max(1, Math.ceil(options.maxMessages / 4));
-    this.#refillBytes = Math.max(largest, Math.ceil(this.maxBytes / 4));
+    this.#refillBytes = Math.max(
+      largest,
+      Math.ceil(Math.min(this.maxBytes, this.#maxInFlightBytes) / 4),
+    );
     // Lost requests: no message, heartbeat or end for two heartbeats (or past their expiry).
     this.#watchdog = setInterval(() => {
       const quietSince = performance.now() - 2 * this.#heartbeatMs - 1_000;
@@ -298,7 +311,10 @@ class BoundedConsumer implements BoundedMessages {
       return;
     }
     const messages = this.#options.maxMessages - this.#held.messages - this.#reserved.messages;
-    const bytes = this.maxBytes - this.#held.bytes - this.#reserved.bytes;
+    const bytes = Math.min(
+      this.maxBytes - this.#held.bytes - this.#reserved.bytes,
+      this.#maxInFlightBytes - this.#reserved.bytes,
+    );
     if (messages < this.#refillMessages || bytes < this.#refillBytes) return;
     const inbox = createInbox();
     const request: PullRequest = {
