@@ -99,9 +99,10 @@ const retryDelayMs = (delivery: number) => Math.min(30_000, 500 * 2 ** Math.min(
  * waits in the stream, not in memory.
  *
  * A failed lineage insert is retried in place, its messages held (and kept from JetStream's
- * redelivery with in-progress acks, as is everything the worker holds) until it succeeds: their outputs are published once, however
- * long ClickHouse is away, rather than again at each redelivery, where after the output
- * stream's duplicate window a republished copy would no longer be recognised. A failure in stage
+ * redelivery with in-progress acks, as is everything the worker holds) until it succeeds: their
+ * outputs are published once, however long ClickHouse is away, rather than again at each
+ * redelivery, where after the output stream's duplicate window a republished copy would no
+ * longer be recognised. A failure in stage
  * 1, a worker that stops during an outage, or one that dies, leaves the messages unacked, so
  * JetStream redelivers them; publish ids and the lineage table's key make that retry idempotent.
  */

@@ -60,7 +60,7 @@ export interface BoundedConsumerOptions {
    */
   readonly heartbeatMs?: number;
   readonly apiPrefix?: string;
-  /** Told about anything the server refuses (a deleted consumer, a bad request); pulling goes on. */
+  /** Told of anything the server refuses (a deleted consumer, a bad request); pulling goes on. */
   readonly onProblem?: (problem: string) => void;
 }
 
@@ -86,19 +86,20 @@ const WPI = Uint8Array.of(43, 87, 80, 73); // +WPI
 const encoder = new TextEncoder();
 
 /**
- * Pulls a durable JetStream consumer, holding at most `maxMessages` messages and `maxBytes`
- * bytes that are taken and not yet settled (acked or nak'ed), however slowly they
- * are processed: memory is bounded by bytes as well as count, whatever size the messages are.
+ * Pulls a durable JetStream consumer, holding at most `maxMessages` messages and `maxBytes` bytes
+ * that are taken and not yet settled (acked or nak'ed), however slowly they are processed: memory
+ * is bounded by bytes as well as count, whatever size the messages are.
  *
  * Each pull request asks for what is free of both budgets (JetStream honours `batch` and
  * `max_bytes` together; nats.js's `consume` takes one or the other) and has its own inbox
  * subscription, so every message and status is charged to the request it answers (a delivered
  * message carries its stream subject, not the inbox it was sent to). What is asked for and not
- * yet delivered stays under `maxInFlightBytes`, below the server's slow-consumer limit. A request
- * is only made while the free bytes can hold the largest possible message, so the first message always
- * fits; when the next does not, the server ends the request ("Message Size Exceeds MaxBytes")
- * and a new one is made as settled messages free room. A request that goes quiet for two idle
- * heartbeats (a broker restart, a lost connection) is given up and its share made free again.
+ * yet delivered stays under `maxInFlightBytes`, below the server's slow-consumer limit. A
+ * request is only made while the free bytes can hold the largest possible message, so the first
+ * message always fits; when the next does not, the server ends the request ("Message Size
+ * Exceeds MaxBytes") and a new one is made as settled messages free room. A request that goes
+ * quiet for two idle heartbeats (a broker restart, a lost connection) is given up and its share
+ * made free again.
  */
 export function consumeBounded(
   nc: NatsConnection,
@@ -144,7 +145,8 @@ class BoundedConsumer implements BoundedMessages {
   constructor(nc: NatsConnection, options: BoundedConsumerOptions) {
     this.#nc = nc;
     this.#options = options;
-    this.#nextSubject = `${options.apiPrefix ?? '$JS.API'}.CONSUMER.MSG.NEXT.${options.stream}.${options.consumer}`;
+    const api = options.apiPrefix ?? '$JS.API';
+    this.#nextSubject = `${api}.CONSUMER.MSG.NEXT.${options.stream}.${options.consumer}`;
     this.#expiresMs = options.expiresMs ?? 30_000;
     // The server refuses a heartbeat longer than half the request's life.
     this.#heartbeatMs = Math.min(options.heartbeatMs ?? 5_000, this.#expiresMs / 2);
