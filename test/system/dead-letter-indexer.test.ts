@@ -23,9 +23,9 @@ const gate = new GatedStore('dead_letters_v1');
 let plumbline: TestPlumbline;
 let indexer: DeadLetterIndexer;
 
-beforeAll(async () => {
-  plumbline = await startTestPlumbline({ workers: 0 });
-  indexer = await startDeadLetterIndexer({
+/** An indexer whose index writes go through the gate. */
+const startIndexer = () =>
+  startDeadLetterIndexer({
     nc: plumbline.infra.nc,
     maxHeldBytes: 64 * 1024 * 1024,
     index: new DeadLetterIndex(gate.wrap(plumbline.infra.store)),
@@ -34,6 +34,10 @@ beforeAll(async () => {
     batchSize,
     lingerMs: 20,
   });
+
+beforeAll(async () => {
+  plumbline = await startTestPlumbline({ workers: 0 });
+  indexer = await startIndexer();
 });
 afterAll(async () => {
   gate.release();
@@ -122,15 +126,7 @@ it('gives held dead letters back when it stops while ClickHouse is away; the nex
   expect(given.num_ack_pending + given.num_pending).toBe(batchSize);
 
   gate.failures = 0;
-  indexer = await startDeadLetterIndexer({
-    nc: plumbline.infra.nc,
-    maxHeldBytes: 64 * 1024 * 1024,
-    index: new DeadLetterIndex(gate.wrap(plumbline.infra.store)),
-    businessKeyOf: () => '',
-    logger: createLogger('silent'),
-    batchSize,
-    lingerMs: 20,
-  });
+  indexer = await startIndexer();
   const done = await eventually('indexed by the next indexer', async () => {
     const info = await indexConsumer();
     return info.ack_floor.stream_seq === before.ack_floor.stream_seq + batchSize &&
