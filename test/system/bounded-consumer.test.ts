@@ -236,7 +236,7 @@ it('asks for no more at once than the server lets wait for a client, however lar
   // 40 of 4 MiB, read slowly under a 256 MiB budget: asked for all at once, the server would
   // queue 160 MB for this client and cut it off as a slow consumer (its max_pending is 64 MB).
   await publish(40, 4 * MiB, 'large');
-  // Listens until the connection closes, after this last test; only disconnects during it count.
+  // Listens until the connection closes (after all tests); only disconnects during this one count.
   const disconnects: string[] = [];
   let reading = true;
   void (async () => {
@@ -254,4 +254,36 @@ it('asks for no more at once than the server lets wait for a client, however lar
   reading = false;
   expect(disconnects).toEqual([]);
   expect(messages.held()).toEqual({ messages: 0, bytes: 0 });
+});
+
+it('says so when its consumer is deleted, and carries on once it is created again', async () => {
+  const problems: string[] = [];
+  messages = consumeBounded(nc, {
+    stream,
+    consumer,
+    maxMessages: 10,
+    maxBytes: 64 * MiB,
+    heartbeatMs: 1_000,
+    onProblem: (problem) => problems.push(problem),
+  });
+  const held: PulledMessage[] = [];
+  const done = collect(messages, held);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const config = (await jsm.consumers.info(stream, consumer)).config;
+  await jsm.consumers.delete(stream, consumer);
+  await eventually('the deletion and the silence after it reported', () =>
+    Promise.resolve(
+      (problems.some((problem) => /409 Consumer Deleted/i.test(problem)) &&
+        problems.some((problem) => /no word from the server/.test(problem))) ||
+        undefined,
+    ),
+  );
+  await jsm.consumers.add(stream, config);
+  await publish(1, 100, 'again');
+  await eventually('a message once the consumer is back', () =>
+    Promise.resolve(held.length === 1 || undefined),
+  );
+  settle(held);
+  messages.stop();
+  await done;
 });

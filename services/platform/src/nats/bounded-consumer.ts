@@ -161,8 +161,17 @@ class BoundedConsumer implements BoundedMessages {
     // Lost requests: no message, heartbeat or end for two heartbeats (or past their expiry).
     this.#watchdog = setInterval(() => {
       const quietSince = performance.now() - 2 * this.#heartbeatMs - 1_000;
+      let lost = 0;
       for (const request of this.#requests)
-        if (request.lastHeardAt < quietSince) this.#end(request);
+        if (request.lastHeardAt < quietSince) {
+          this.#end(request);
+          lost += 1;
+        }
+      // After a broker restart once; every time while the consumer does not exist.
+      if (lost > 0)
+        this.#problem(
+          `no word from the server on ${lost} pull request(s) for ${2 * this.#heartbeatMs + 1_000} ms; asking again`,
+        );
       this.#refill();
     }, this.#heartbeatMs);
     void nc.closed().then(() => this.stop());
