@@ -60,10 +60,11 @@ beforeEach(async () => {
   });
 });
 
+let published = 0;
 async function publish(count: number, size: number, tag = 'm'): Promise<void> {
   for (let i = 0; i < count; i += 1) {
     const body = new Uint8Array(size).fill(97);
-    await js.publish(`bounded.${tag}`, body, { msgID: `${tag}-${run}-${i}` });
+    await js.publish(`bounded.${tag}`, body, { msgID: `${tag}-${run}-${(published += 1)}` });
   }
 }
 
@@ -79,7 +80,12 @@ const settle = (held: PulledMessage[]) => held.splice(0).forEach((message) => me
 
 it('holds at most maxMessages unsettled messages, and takes more as they are settled', async () => {
   await publish(50, 100);
-  messages = consumeBounded(nc, { stream, consumer, maxMessages: 8, maxBytes: 64 * MiB });
+  messages = consumeBounded(nc, {
+    stream,
+    consumers: [consumer],
+    maxMessages: 8,
+    maxBytes: 64 * MiB,
+  });
   const held: PulledMessage[] = [];
   const done = collect(messages, held);
   await eventually('a first pull', () => Promise.resolve(held.length === 8 || undefined));
@@ -104,7 +110,12 @@ it('holds at most maxBytes of messages, whatever their count', async () => {
   await publish(60, 200 * KiB);
   // 10 MiB (above the server's 8 MiB max_payload, so the budget is taken as given) is room
   // for 51 of these; a count-only consumer would take all 60.
-  messages = consumeBounded(nc, { stream, consumer, maxMessages: 1_000, maxBytes: 10 * MiB });
+  messages = consumeBounded(nc, {
+    stream,
+    consumers: [consumer],
+    maxMessages: 1_000,
+    maxBytes: 10 * MiB,
+  });
   expect(messages.maxBytes).toBe(10 * MiB);
   const held: PulledMessage[] = [];
   const done = collect(messages, held);
@@ -136,7 +147,7 @@ it('takes a message as large as the server allows right after smaller ones fill 
   await publish(5, 100, 'tail');
   messages = consumeBounded(nc, {
     stream,
-    consumer,
+    consumers: [consumer],
     maxMessages: 1_000,
     maxBytes: 10 * MiB,
     heartbeatMs: 15_000, // a stall would not be rescued by the watchdog within this test
@@ -160,7 +171,12 @@ it('takes a message as large as the server allows right after smaller ones fill 
 });
 
 it('raises a budget smaller than the largest possible message to hold one', async () => {
-  messages = consumeBounded(nc, { stream, consumer, maxMessages: 10, maxBytes: 1 * MiB });
+  messages = consumeBounded(nc, {
+    stream,
+    consumers: [consumer],
+    maxMessages: 10,
+    maxBytes: 1 * MiB,
+  });
   expect(messages.maxBytes).toBeGreaterThanOrEqual(8 * MiB);
   await publish(1, 8 * MiB - 4 * KiB, 'large');
   const iterator = messages[Symbol.asyncIterator]();
@@ -174,7 +190,12 @@ it('raises a budget smaller than the largest possible message to hold one', asyn
 
 it('gives a nak with a delay back for redelivery after the delay, counting the delivery', async () => {
   await publish(1, 100);
-  messages = consumeBounded(nc, { stream, consumer, maxMessages: 10, maxBytes: 64 * MiB });
+  messages = consumeBounded(nc, {
+    stream,
+    consumers: [consumer],
+    maxMessages: 10,
+    maxBytes: 64 * MiB,
+  });
   const iterator = messages[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done === true) throw new Error('no message');
@@ -194,7 +215,12 @@ it('gives a nak with a delay back for redelivery after the delay, counting the d
 
 it('ends iteration on stop, after what was already delivered', async () => {
   await publish(5, 100);
-  messages = consumeBounded(nc, { stream, consumer, maxMessages: 10, maxBytes: 64 * MiB });
+  messages = consumeBounded(nc, {
+    stream,
+    consumers: [consumer],
+    maxMessages: 10,
+    maxBytes: 64 * MiB,
+  });
   const held: PulledMessage[] = [];
   const done = collect(messages, held);
   await eventually('five messages', () => Promise.resolve(held.length === 5 || undefined));
@@ -207,7 +233,7 @@ it('ends iteration on stop, after what was already delivered', async () => {
 it('makes a new pull request when a broker restart loses the one waiting', async () => {
   messages = consumeBounded(nc, {
     stream,
-    consumer,
+    consumers: [consumer],
     maxMessages: 10,
     maxBytes: 64 * MiB,
     heartbeatMs: 1_000,
@@ -243,7 +269,12 @@ it('asks for no more at once than the server lets wait for a client, however lar
     for await (const event of nc.status())
       if (reading && event.type === 'disconnect') disconnects.push(event.type);
   })();
-  messages = consumeBounded(nc, { stream, consumer, maxMessages: 1_000, maxBytes: 256 * MiB });
+  messages = consumeBounded(nc, {
+    stream,
+    consumers: [consumer],
+    maxMessages: 1_000,
+    maxBytes: 256 * MiB,
+  });
   let seen = 0;
   for await (const message of messages) {
     await new Promise((resolve) => setTimeout(resolve, 30));
@@ -260,7 +291,7 @@ it('says so when its consumer is deleted, and carries on once it is created agai
   const problems: string[] = [];
   messages = consumeBounded(nc, {
     stream,
-    consumer,
+    consumers: [consumer],
     maxMessages: 10,
     maxBytes: 64 * MiB,
     heartbeatMs: 1_000,
@@ -283,6 +314,68 @@ it('says so when its consumer is deleted, and carries on once it is created agai
   await eventually('a message once the consumer is back', () =>
     Promise.resolve(held.length === 1 || undefined),
   );
+  settle(held);
+  messages.stop();
+  await done;
+});
+
+it('pulls several consumers within one budget; an idle one holds no room the others need', async () => {
+  const filtered = async (name: string, subject: string) =>
+    jsm.consumers.add(stream, {
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: 60 * 1_000_000_000,
+      filter_subject: subject,
+    });
+  const [hot, idle, late] = [`${consumer}-hot`, `${consumer}-idle`, `${consumer}-late`];
+  await filtered(hot, 'bounded.hot');
+  await filtered(idle, 'bounded.idle');
+  await filtered(late, 'bounded.late');
+  await publish(60, 100, 'hot');
+  await publish(5, 100, 'late');
+  messages = consumeBounded(nc, {
+    stream,
+    consumers: [hot, idle],
+    maxMessages: 20,
+    maxBytes: 64 * MiB,
+    expiresMs: 2_000,
+  });
+  const held: PulledMessage[] = [];
+  const done = collect(messages, held);
+  const taken: string[] = [];
+  const pending = async (name: string) => (await jsm.consumers.info(stream, name)).num_pending;
+
+  // The idle consumer's request waits with its share; the hot one's keep coming as room frees.
+  while (taken.length < 60) {
+    await eventually('more of the hot consumer', () =>
+      Promise.resolve(held.length > 0 || undefined),
+    );
+    expect(messages.held().messages).toBeLessThanOrEqual(20);
+    for (const message of held.splice(0)) {
+      taken.push(message.subject);
+      message.ack();
+    }
+  }
+  expect(new Set(taken)).toEqual(new Set(['bounded.hot']));
+
+  messages.addConsumer(late);
+  await eventually('the added consumer pulled', () =>
+    Promise.resolve(held.length === 5 || undefined),
+  );
+  expect(messages.consumers()).toEqual([hot, idle, late]);
+  settle(held);
+
+  messages.removeConsumer(late);
+  await new Promise((resolve) => setTimeout(resolve, 2_500)); // its last request expires
+  await publish(3, 100, 'late');
+  await publish(2, 100, 'idle');
+  await eventually('the idle consumer pulled', () =>
+    Promise.resolve(held.length === 2 || undefined),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(held.map((message) => message.subject)).toEqual(['bounded.idle', 'bounded.idle']);
+  expect(await pending(late)).toBe(3); // left in the stream for whoever pulls it next
   settle(held);
   messages.stop();
   await done;

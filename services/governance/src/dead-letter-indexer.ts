@@ -55,7 +55,7 @@ export async function startDeadLetterIndexer(
   const keepAliveMs = Math.max(100, Number(ackWaitNanos ?? 30e9) / 1e6 / 3);
   const messages = consumeBounded(options.nc, {
     stream: Streams.DeadLetter,
-    consumer: DeadLetterIndexConsumer,
+    consumers: [DeadLetterIndexConsumer],
     maxMessages: batchSize * 4,
     maxBytes: options.maxHeldBytes,
     // Half the worker's: both pull over one connection, which the server cuts off as a slow

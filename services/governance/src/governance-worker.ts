@@ -118,7 +118,7 @@ export async function startGovernanceWorker(
   const keepAliveMs = Math.max(100, Number(ackWaitNanos ?? 30e9) / 1e6 / 3);
   const messages = consumeBounded(options.nc, {
     stream: Streams.Ingest,
-    consumer: GovernanceConsumer,
+    consumers: [GovernanceConsumer],
     maxMessages: options.batchSize * 6,
     maxBytes: options.maxHeldBytes,
     onProblem: (problem) => logger.warn({ problem }, 'pulling INGEST'),

@@ -37,7 +37,11 @@ export interface PulledMessage {
 
 export interface BoundedConsumerOptions {
   readonly stream: string;
-  readonly consumer: string;
+  /**
+   * Durable consumers of `stream` to pull, sharing the budgets (each asked for its share at a
+   * time); more can be added and some removed while pulling.
+   */
+  readonly consumers: readonly string[];
   /** Messages taken and not yet settled, at most. */
   readonly maxMessages: number;
   /**
@@ -74,6 +78,16 @@ export interface BoundedMessages extends AsyncIterable<PulledMessage> {
    * last one), wherever it is: JetStream does not redeliver what is still being worked on.
    */
   keepAlive(ms: number): void;
+  /** The consumers being pulled. */
+  consumers(): readonly string[];
+  /** Starts pulling one more consumer, within the same budgets. */
+  addConsumer(name: string): void;
+  /**
+   * Stops asking a consumer for messages. Its requests still out run their course (until
+   * fulfilled or expired, `expiresMs` at most): what they bring is yielded like the rest, so
+   * nothing delivered goes unread to wait out the ack wait.
+   */
+  removeConsumer(name: string): void;
   /** Stops pulling. Messages already delivered are still yielded; then iteration ends. */
   stop(): void;
 }
@@ -86,9 +100,11 @@ const WPI = Uint8Array.of(43, 87, 80, 73); // +WPI
 const encoder = new TextEncoder();
 
 /**
- * Pulls a durable JetStream consumer, holding at most `maxMessages` messages and `maxBytes` bytes
- * that are taken and not yet settled (acked or nak'ed), however slowly they are processed: memory
- * is bounded by bytes as well as count, whatever size the messages are.
+ * Pulls durable JetStream consumers of one stream, holding at most `maxMessages` messages and
+ * `maxBytes` bytes that are taken and not yet settled (acked or nak'ed), however slowly they are
+ * processed: memory is bounded by bytes as well as count, whatever size the messages are. With
+ * several consumers (a worker's partitions of INGEST), each is asked for its share of the budgets
+ * in turn, and one whose last request has brought nothing yet is not asked again meanwhile.
  *
  * Each pull request asks for what is free of both budgets (JetStream honours `batch` and
  * `max_bytes` together; nats.js's `consume` takes one or the other) and has its own inbox
@@ -109,7 +125,10 @@ export function consumeBounded(
 }
 
 interface PullRequest {
+  readonly consumer: string;
   readonly subscription: Subscription;
+  /** Nothing brought yet: while so, its consumer gets no other request (it has nothing more). */
+  waiting: boolean;
   /** Messages the server may still send for it: at 0 the request is done. */
   left: number;
   /** Its share of the budgets, not yet used by what it brought. */
@@ -122,13 +141,18 @@ class BoundedConsumer implements BoundedMessages {
   readonly maxBytes: number;
   readonly #nc: NatsConnection;
   readonly #options: BoundedConsumerOptions;
-  readonly #nextSubject: string;
+  readonly #api: string;
+  /** Pulled in turn: `#turn` is where the next request starts looking. */
+  readonly #consumers: string[];
+  #turn = 0;
   readonly #expiresMs: number;
   readonly #heartbeatMs: number;
   readonly #maxInFlightBytes: number;
   /** Free room needed before a request is made: a quarter of each budget, and a whole message. */
   readonly #refillMessages: number;
   readonly #refillBytes: number;
+  /** The largest message the server accepts, as delivered: every request must have room for it. */
+  readonly #largest: number;
   readonly #requests = new Set<PullRequest>();
   readonly #reserved = { messages: 0, bytes: 0 };
   readonly #held = { messages: 0, bytes: 0 };
@@ -145,12 +169,13 @@ class BoundedConsumer implements BoundedMessages {
   constructor(nc: NatsConnection, options: BoundedConsumerOptions) {
     this.#nc = nc;
     this.#options = options;
-    const api = options.apiPrefix ?? '$JS.API';
-    this.#nextSubject = `${api}.CONSUMER.MSG.NEXT.${options.stream}.${options.consumer}`;
+    this.#api = options.apiPrefix ?? '$JS.API';
+    this.#consumers = [...new Set(options.consumers)];
     this.#expiresMs = options.expiresMs ?? 30_000;
     // The server refuses a heartbeat longer than half the request's life.
     this.#heartbeatMs = Math.min(options.heartbeatMs ?? 5_000, this.#expiresMs / 2);
     const largest = (nc.info?.max_payload ?? 1024 * 1024) + subjectRoom;
+    this.#largest = largest;
     this.maxBytes = Math.max(options.maxBytes, largest);
     this.#maxInFlightBytes = Math.max(options.maxInFlightBytes ?? 32 * 1024 * 1024, largest);
     this.#refillMessages = Math.max(1, Math.ceil(options.maxMessages / 4));
@@ -189,6 +214,22 @@ class BoundedConsumer implements BoundedMessages {
         message.working();
         message.aliveAt = now;
       }
+  }
+
+  consumers(): readonly string[] {
+    return [...this.#consumers];
+  }
+
+  addConsumer(name: string): void {
+    if (this.#consumers.includes(name)) return;
+    this.#consumers.push(name);
+    this.#refill();
+  }
+
+  removeConsumer(name: string): void {
+    const at = this.#consumers.indexOf(name);
+    if (at < 0) return;
+    this.#consumers.splice(at, 1);
   }
 
   stop(): void {
@@ -261,6 +302,8 @@ class BoundedConsumer implements BoundedMessages {
     // (A request given up has been unsubscribed: whatever it still brings goes unread and is
     // redelivered after the ack wait.)
     if (this.#requests.has(request)) {
+      const first = request.waiting;
+      request.waiting = false;
       request.left -= 1;
       this.#charge(request, Math.min(1, request.messages), Math.min(pulled.size, request.bytes));
       if (request.left === 0) {
@@ -270,6 +313,8 @@ class BoundedConsumer implements BoundedMessages {
         // ends this one with a status (it cannot send more than max_bytes), heard all the same.
         this.#charge(request, request.messages, 0);
         this.#refill();
+      } else if (first) {
+        this.#refill(); // its consumer has messages: it may be asked for more
       }
     }
     this.#queue.push(pulled);
@@ -321,20 +366,56 @@ class BoundedConsumer implements BoundedMessages {
       }, wait);
       return;
     }
-    const messages = this.#options.maxMessages - this.#held.messages - this.#reserved.messages;
-    const bytes = Math.min(
-      this.maxBytes - this.#held.bytes - this.#reserved.bytes,
-      this.#maxInFlightBytes - this.#reserved.bytes,
+    // Each consumer is asked for its share of the budgets at most (all of what is free when
+    // there is one), so a consumer with nothing to bring cannot hold the others' room. Every
+    // request has room for the largest message, so with many consumers what may be asked for at
+    // once grows to one such message each.
+    const shares = Math.max(1, this.#consumers.length);
+    const shareMessages = Math.max(1, Math.floor(this.#options.maxMessages / shares));
+    const shareBytes = Math.max(
+      this.#largest,
+      Math.floor(Math.min(this.maxBytes, this.#maxInFlightBytes) / shares),
     );
-    if (messages < this.#refillMessages || bytes < this.#refillBytes) return;
+    const maxInFlightBytes = Math.max(this.#maxInFlightBytes, shares * this.#largest);
+    const leastMessages = Math.min(this.#refillMessages, shareMessages);
+    const leastBytes = Math.min(this.#refillBytes, shareBytes);
+    for (let tried = 0; tried < this.#consumers.length; tried += 1) {
+      const consumer = this.#consumers[(this.#turn + tried) % this.#consumers.length] ?? '';
+      if (this.#isWaiting(consumer)) continue;
+      const messages = Math.min(
+        this.#options.maxMessages - this.#held.messages - this.#reserved.messages,
+        shareMessages,
+      );
+      const bytes = Math.min(
+        this.maxBytes - this.#held.bytes - this.#reserved.bytes,
+        maxInFlightBytes - this.#reserved.bytes,
+        shareBytes,
+      );
+      if (messages < leastMessages || bytes < leastBytes) return;
+      this.#request(consumer, messages, bytes);
+      this.#turn = (this.#turn + tried + 1) % this.#consumers.length;
+      tried = -1; // look at every consumer again, from the next one
+    }
+  }
+
+  /** A request to `consumer` that has brought nothing yet is still out. */
+  #isWaiting(consumer: string): boolean {
+    for (const request of this.#requests)
+      if (request.consumer === consumer && request.waiting) return true;
+    return false;
+  }
+
+  #request(consumer: string, messages: number, bytes: number): void {
     const inbox = createInbox();
     const request: PullRequest = {
+      consumer,
       subscription: this.#nc.subscribe(inbox, {
         callback: (error, message) => {
           if (error === null) this.#receive(request, message);
           else this.#problem(`pull subscription failed: ${error.message}`);
         },
       }),
+      waiting: true,
       left: messages,
       messages,
       bytes,
@@ -344,7 +425,7 @@ class BoundedConsumer implements BoundedMessages {
     this.#reserved.messages += messages;
     this.#reserved.bytes += bytes;
     this.#nc.publish(
-      this.#nextSubject,
+      `${this.#api}.CONSUMER.MSG.NEXT.${this.#options.stream}.${consumer}`,
       JSON.stringify({
         batch: messages,
         max_bytes: bytes,
