@@ -27,3 +27,17 @@ export const ingestSubject = (envelope: { source: string; type: string }) =>
   `ingest.${envelope.source}.${envelope.type}`;
 
 export const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+/** `count` valid envelopes of the demo's mix of sources and types, each with a fresh id. */
+export function validEnvelopes(count: number, seed = 11): TestEnvelope[] {
+  const traffic = createDemoTraffic({ seed });
+  const envelopes: TestEnvelope[] = [];
+  while (envelopes.length < count) {
+    const message = traffic.next();
+    if (message.intended !== 'valid') continue;
+    const envelope = JSON.parse(new TextDecoder().decode(message.body)) as TestEnvelope;
+    counter += 1;
+    envelopes.push({ ...envelope, id: `test-${process.pid}-${counter}-${envelope.id}` });
+  }
+  return envelopes;
+}

@@ -8,17 +8,27 @@ export interface TestNats extends LocalNatsServer {
   restart(): Promise<void>;
 }
 
-/** A real `nats-server -js` on a free port with a throwaway store. */
-export async function startTestNats(): Promise<TestNats> {
+/**
+ * A real `nats-server -js` on a free port with a throwaway store (mapping connectors' subjects
+ * to `ingestPartitions` partitions when given).
+ */
+export async function startTestNats(
+  options: { ingestPartitions?: number } = {},
+): Promise<TestNats> {
   const dir = mkdtempSync(join(tmpdir(), 'plumbline-nats-'));
-  let server = await startLocalNatsServer({ storeDir: dir, port: 0 });
+  const partitions = options.ingestPartitions ?? 1;
+  let server = await startLocalNatsServer({ storeDir: dir, port: 0, ingestPartitions: partitions });
   return {
     url: server.url,
     port: server.port,
     owned: server.owned,
     async restart() {
       await server.stop();
-      server = await startLocalNatsServer({ storeDir: dir, port: server.port });
+      server = await startLocalNatsServer({
+        storeDir: dir,
+        port: server.port,
+        ingestPartitions: partitions,
+      });
     },
     async stop() {
       await server.stop();

@@ -51,6 +51,8 @@ export interface TestPlumbline {
 
 export interface TestPlumblineOptions {
   readonly workers?: number;
+  /** INGEST cut into this many partitions (the server maps subjects; workers claim them). */
+  readonly ingestPartitions?: number;
   readonly env?: Record<string, string>;
 }
 
@@ -58,7 +60,7 @@ export interface TestPlumblineOptions {
 export async function startTestPlumbline(
   options: TestPlumblineOptions = {},
 ): Promise<TestPlumbline> {
-  const nats = await startTestNats();
+  const nats = await startTestNats({ ingestPartitions: options.ingestPartitions ?? 1 });
   const dataDir = mkdtempSync(join(tmpdir(), 'plumbline-data-'));
   const root = repoRoot();
   const config = loadConfig({
@@ -70,6 +72,7 @@ export async function startTestPlumbline(
     PLUMBLINE_WORKER_LINGER_MS: '5',
     PLUMBLINE_API_RATE: '1000',
     PLUMBLINE_ROLLUP_INTERVAL_MS: '100',
+    PLUMBLINE_INGEST_PARTITIONS: String(options.ingestPartitions ?? 1),
     ...options.env,
   });
   const infra = await openInfrastructure(config);

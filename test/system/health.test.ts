@@ -68,6 +68,7 @@ it('reports a worker whose lineage keeps failing as down, with the messages it h
         heldBytes: 3 * 1024 * 1024 + 200_000,
         lastBatchAt: Date.now() - 2 * 60_000,
         lastError: 'Code: 210. Connection refused',
+        partitions: undefined,
       }),
       stop: () => Promise.resolve(),
     },

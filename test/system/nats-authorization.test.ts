@@ -11,6 +11,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openInfrastructure } from '@plumbline/cli';
+import { connectorInboxPrefix } from '@plumbline/core';
 import {
   connectNats,
   credentialsDir,
@@ -18,6 +19,7 @@ import {
   freePort,
   loadConfig,
   natsAuthorization,
+  readNatsSeed,
   readPolicyFiles,
   startLocalNatsServer,
   type LocalNatsServer,
@@ -25,6 +27,7 @@ import {
   type NatsConnection,
 } from '@plumbline/platform';
 import { encode, validEnvelope } from '../support/envelopes';
+import { runCli } from '../support/cli';
 import { repoRoot } from '../support/repo';
 
 const dir = mkdtempSync(join(tmpdir(), 'plumbline-nats-auth-'));
@@ -156,6 +159,65 @@ describe('openInfrastructure without NATS_URL', () => {
       const seedFile = join(credentialsDir(dataDir), 'connectors', 'fieldservice.nk');
       expect(statSync(seedFile).mode & 0o777).toBe(0o600);
     } finally {
+      await infra.close();
+    }
+  });
+});
+
+describe('with INGEST cut into partitions', () => {
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'plumbline-local-partitioned-'));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('`plumbline nats-auth` writes the mapping beside the permissions for servers of your own', async () => {
+    const result = await runCli(
+      { PLUMBLINE_DATA_DIR: dataDir, PLUMBLINE_INGEST_PARTITIONS: '4' },
+      'nats-auth',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('"ingest.*.>": "ingest.{{partition(4,1)}}.{{wildcard(1)}}.>"');
+    expect(result.stdout).toContain('"ingest.*.payroll.timesheet.approved"');
+    expect(result.stdout).toContain('"ingest.payroll.timesheet.approved"');
+  });
+
+  it('maps a connector’s own types to its partition; refuses the rest, and partition subjects', async () => {
+    const port = await freePort();
+    const infra = await openInfrastructure(
+      loadConfig({
+        PLUMBLINE_DATA_DIR: dataDir,
+        PLUMBLINE_NATS_PORT: String(port),
+        PLUMBLINE_POLICIES_DIR: join(repoRoot(), 'policies'),
+        PLUMBLINE_LOG_LEVEL: 'silent',
+        PLUMBLINE_INGEST_PARTITIONS: '4',
+      }),
+    );
+    const { seed } = readNatsSeed(join(credentialsDir(dataDir), 'connectors', 'payroll.nk'));
+    const payroll = await connectNats(infra.natsUrl, 'connector-payroll-partitioned', {
+      nkeySeed: seed,
+      inboxPrefix: connectorInboxPrefix('payroll'),
+    });
+    try {
+      const envelope = encode(validEnvelope('timesheet.approved'));
+      expect(await tryPublish(payroll, 'ingest.payroll.timesheet.approved', envelope)).toBe(
+        'acked',
+      );
+      // The server checks the subject its mapping makes, and refuses without a word: the
+      // connector gets no PubAck.
+      for (const subject of [
+        'ingest.payroll.invoice.posted',
+        'ingest.0.payroll.timesheet.approved',
+        'ingest.2.payroll.timesheet.approved',
+      ])
+        expect(await tryPublish(payroll, subject, envelope), subject).not.toBe('acked');
+      const jsm = await jetstreamManager(infra.nc);
+      const ingest = await jsm.streams.info('INGEST');
+      expect(ingest.state.messages).toBe(1);
+      const stored = await jsm.streams.getMessage('INGEST', { seq: ingest.state.last_seq });
+      expect(stored?.subject).toMatch(/^ingest\.[0-3]\.payroll\.timesheet\.approved$/);
+    } finally {
+      await payroll.close();
       await infra.close();
     }
   });

@@ -80,13 +80,16 @@ export async function openInfrastructure(
   if (natsUrl === undefined) {
     // Least privilege at the broker: connectors get credentials for their own types only.
     const { ownership } = await readPolicyFiles(config.policiesDir);
-    const authorization = natsAuthorization(credentialsDir(config.dataDir), ownership);
+    const authorization = natsAuthorization(credentialsDir(config.dataDir), ownership, {
+      ingestPartitions: config.ingestPartitions,
+    });
     credentials = { nkeySeed: authorization.plumbline.seed };
     server = await startLocalNatsServer({
       storeDir: join(config.dataDir, 'nats'),
       port: config.natsPort,
       reuse: true,
       authorization: authorization.config,
+      ingestPartitions: config.ingestPartitions,
     });
     natsUrl = server.url;
     logger.info(
@@ -99,6 +102,7 @@ export async function openInfrastructure(
   const nc = await connectNats(natsUrl, `plumbline-${hostname()}-${process.pid}`, credentials);
   const buckets = await ensureTopology(nc, await jetstreamManager(nc), {
     deadLetterRetentionDays: config.deadLetterRetentionDays,
+    ingestPartitions: config.ingestPartitions,
   });
   const store = await openStore(config);
   logger.info({ transport: store.transport, database: store.database }, 'ClickHouse store ready');
@@ -309,7 +313,7 @@ export async function openInsights(
   return InsightsService.open({
     store: new InsightsStore(infra.store),
     policies: await readInsightsPolicies(infra.config.policiesDir, naming),
-    consumerLag: governanceConsumerLag(infra.nc),
+    consumerLag: governanceConsumerLag(infra.nc, infra.config.ingestPartitions),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
 }

@@ -37,10 +37,15 @@ export function healthProbes(
           detail: `failing: ${stats.lastError}; ${stats.held} messages (${mebibytes(stats.heldBytes)}) held`,
         });
       }
-      return Promise.resolve({
-        up: true,
-        detail: `${stats.accepted} accepted, ${stats.rejected} rejected, ${stats.delayed} delayed`,
-      });
+      const counts = `${stats.accepted} accepted, ${stats.rejected} rejected, ${stats.delayed} delayed`;
+      // A partitioned INGEST: a worker holding no partition is a standby (up, and says so).
+      const partitions =
+        stats.partitions === undefined
+          ? ''
+          : stats.partitions.length === 0
+            ? '; standby: every INGEST partition is held by another worker'
+            : `; governing INGEST partition(s) ${stats.partitions.join(', ')}`;
+      return Promise.resolve({ up: true, detail: `${counts}${partitions}` });
     },
     /**
      * The flow and KPI rollups: what lineage holds that the feed has not moved yet, and whether

@@ -16,6 +16,7 @@ export * from './governance/policy-gate';
 export * from './governance/governance-engine';
 export * from './policies/index';
 export * from './governance/compile-policy-gate';
+export * from './governance/partition-claims';
 export * from './lineage/lineage-row';
 export * from './contracts/contract-lint';
 export * from './contracts/schema-safety';

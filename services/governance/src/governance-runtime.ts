@@ -39,7 +39,10 @@ export interface GovernanceRuntimeOptions {
   readonly nc: NatsConnection;
   readonly buckets: { readonly contracts: KV; readonly policies: KV; readonly leases: KV };
   readonly store: ClickHouseStore;
-  readonly config: Pick<PlumblineConfig, 'worker' | 'rollupIntervalMs'>;
+  readonly config: Pick<
+    PlumblineConfig,
+    'worker' | 'rollupIntervalMs' | 'ingestPartitions' | 'ingestPartitionLeaseMs'
+  >;
   readonly logger: Logger;
   readonly workerId: string;
 }
@@ -89,6 +92,9 @@ export async function startGovernanceRuntime(
     maxHeldBytes: options.config.worker.maxHeldBytes,
     lineageIntervalMs: options.config.worker.lineageIntervalMs,
     maxDeliveries: options.config.worker.maxDeliveries,
+    ingestPartitions: options.config.ingestPartitions,
+    leases: options.buckets.leases,
+    partitionLeaseMs: options.config.ingestPartitionLeaseMs,
   });
   const deadLetterIndexer = await startDeadLetterIndexer({
     nc: options.nc,

@@ -1,4 +1,5 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import {
   DeadLetterHeader,
@@ -12,15 +13,17 @@ import {
 } from '@plumbline/core';
 import {
   BatchPublisher,
-  GovernanceConsumer,
+  IngestPartitions,
   Streams,
   Subjects,
   consumeBounded,
+  governanceConsumers,
   type ClickHouseStore,
   type Logger,
   type OutboundMessage,
   type PulledMessage,
 } from '@plumbline/platform';
+import { startPartitionClaims, type PartitionClaims } from './partition-claims';
 import { retryWhileRunning } from './write-retry';
 
 export interface GovernanceWorkerOptions {
@@ -45,6 +48,15 @@ export interface GovernanceWorkerOptions {
   readonly lineageIntervalMs: number;
   /** Deliveries after which a message that keeps failing inside the worker is dead-lettered. */
   readonly maxDeliveries: number;
+  /**
+   * INGEST's partitions (default 1: not cut, every worker pulls the one shared consumer). Above
+   * 1, the worker governs the partitions it holds under leases in `leases`, its fair share of
+   * them, so that each source is governed by one worker at a time.
+   */
+  readonly ingestPartitions?: number;
+  readonly leases?: KV;
+  /** How long a partition's lease outlives a worker that stopped renewing it. Default 15 s. */
+  readonly partitionLeaseMs?: number;
   readonly now?: () => number;
 }
 
@@ -60,6 +72,8 @@ export interface WorkerStats {
   readonly heldBytes: number;
   readonly lastBatchAt: number | undefined;
   readonly lastError: string | undefined;
+  /** INGEST's partitions this worker governs; undefined when INGEST is not cut. */
+  readonly partitions: readonly number[] | undefined;
 }
 
 export interface GovernanceWorker {
@@ -112,17 +126,39 @@ export async function startGovernanceWorker(
   const { js, store, logger } = options;
   const now = options.now ?? Date.now;
   const table = `${store.database}.lineage_v1`;
-  const consumer = await js.consumers.get(Streams.Ingest, GovernanceConsumer);
+  const partitions = options.ingestPartitions ?? 1;
+  const partitioned = partitions > 1;
+  const consumers = governanceConsumers(partitions);
+  const consumer = await js.consumers.get(Streams.Ingest, consumers[0] ?? '');
   // A message held this long gets an in-progress ack, a third of the way to redelivery.
   const { ack_wait: ackWaitNanos } = (await consumer.info(true)).config;
   const keepAliveMs = Math.max(100, Number(ackWaitNanos ?? 30e9) / 1e6 / 3);
   const messages = consumeBounded(options.nc, {
     stream: Streams.Ingest,
-    consumers: [GovernanceConsumer],
+    // Partitions are added as they are claimed.
+    consumers: partitioned ? [] : consumers,
     maxMessages: options.batchSize * 6,
     maxBytes: options.maxHeldBytes,
+    // A partition given back is still pulled until its requests expire: keep that short.
+    ...(partitioned ? { expiresMs: 5_000 } : {}),
     onProblem: (problem) => logger.warn({ problem }, 'pulling INGEST'),
   });
+  let claims: PartitionClaims | undefined;
+  if (partitioned) {
+    if (options.leases === undefined)
+      throw new Error('a partitioned INGEST needs the leases bucket to share its partitions');
+    claims = await startPartitionClaims({
+      leases: options.leases,
+      partitions,
+      workerId: options.workerId,
+      ttlMs: options.partitionLeaseMs ?? 15_000,
+      logger,
+      onClaim: (partition) => messages.addConsumer(IngestPartitions.consumer(partition)),
+      onRelease: (partition) => messages.removeConsumer(IngestPartitions.consumer(partition)),
+    });
+  }
+  // What the connector published on: the partition token is the server's, not the connector's.
+  const subjectOf = partitioned ? IngestPartitions.connectorSubject : (subject: string) => subject;
   const publisher = new BatchPublisher(options.nc);
 
   const counters = { batches: 0, accepted: 0, rejected: 0, delayed: 0, retried: 0 };
@@ -201,19 +237,17 @@ export async function startGovernanceWorker(
     for (const message of batch) {
       const delivery = message.info.deliveryCount;
       const body = message.data;
+      const subject = subjectOf(message.subject);
       try {
         const decision = options.decide({
-          subject: message.subject,
+          subject,
           body,
           deliveryCount: delivery,
         });
         settled.push({ message, body, decision, decidedAt: now() });
       } catch (error) {
         // A bug or a poison message: retry a few times, then keep it for a person.
-        logger.error(
-          { err: error, subject: message.subject, seq: message.seq, delivery },
-          'decision failed',
-        );
+        logger.error({ err: error, subject, seq: message.seq, delivery }, 'decision failed');
         if (delivery < options.maxDeliveries) {
           counters.retried += 1;
           message.nak(retryDelayMs(delivery));
@@ -222,7 +256,7 @@ export async function startGovernanceWorker(
         settled.push({
           message,
           body,
-          decision: processingFailed(message, error),
+          decision: processingFailed(subject, delivery, error),
           decidedAt: now(),
         });
       }
@@ -324,7 +358,7 @@ export async function startGovernanceWorker(
       decision.envelope === undefined ? `ingest:${message.seq}` : envelopeKey(decision.envelope);
     // The connector's headers carry none of the worker's, so appending cannot duplicate one.
     const headers = connectorHeaders(message.headers);
-    headers.append(WorkerHeader.IngestSubject, message.subject);
+    headers.append(WorkerHeader.IngestSubject, subjectOf(message.subject));
     headers.append(WorkerHeader.IngestSeq, String(message.seq));
     if (decision.contract !== undefined)
       headers.append(WorkerHeader.ContractVersion, String(decision.contract.version));
@@ -382,6 +416,7 @@ export async function startGovernanceWorker(
         heldBytes: held.bytes,
         lastBatchAt,
         lastError,
+        partitions: claims?.held(),
       };
     },
     async stop() {
@@ -397,6 +432,7 @@ export async function startGovernanceWorker(
       while (writing !== undefined) await progress.next();
       clearInterval(keepAlive);
       publisher.close();
+      await claims?.stop(); // after the last ack: the next holder starts where this one ended
     },
   };
 }
@@ -414,13 +450,13 @@ function changeSignal(): { next(): Promise<void>; signal(): void } {
   };
 }
 
-function processingFailed(message: PulledMessage, error: unknown): Decision {
+function processingFailed(subject: string, deliveries: number, error: unknown): Decision {
   const reason = error instanceof Error ? error.message : String(error);
-  const parts = message.subject.split('.');
+  const parts = subject.split('.');
   return {
     outcome: 'rejected',
     reason: Reason.ProcessingFailed,
-    detail: `the worker failed on this message ${message.info.deliveryCount} times: ${reason}`,
+    detail: `the worker failed on this message ${deliveries} times: ${reason}`,
     errors: [],
     envelope: undefined,
     contract: undefined,

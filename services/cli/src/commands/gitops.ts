@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  IngestPartitions,
   credentialsDir,
   natsAuthorization,
   readContractFiles,
@@ -45,6 +46,7 @@ export async function checkFiles(
  * `plumbline nats-auth`: the nats-server `authorization` block generated from
  * `policies/ownership.yaml`, for operators running their own NATS (NATS_URL). Seeds are created
  * under `<data dir>/nats/credentials` on first use and kept; hand each connector its own file.
+ * With `PLUMBLINE_INGEST_PARTITIONS` above 1, also the subject mapping that partitions INGEST.
  */
 export async function natsAuth(
   config: PlumblineConfig,
@@ -53,10 +55,17 @@ export async function natsAuth(
   outFile: string | undefined,
 ): Promise<void> {
   const { ownership } = await readPolicyFiles(config.policiesDir);
-  const authorization = natsAuthorization(credentialsDir(config.dataDir), ownership);
-  if (outFile === undefined) out(authorization.config);
+  const authorization = natsAuthorization(credentialsDir(config.dataDir), ownership, {
+    ingestPartitions: config.ingestPartitions,
+  });
+  // With INGEST partitioned, the subject mapping belongs in the same configuration.
+  const text =
+    config.ingestPartitions > 1
+      ? `${authorization.config}${IngestPartitions.serverMapping(config.ingestPartitions)}\n`
+      : authorization.config;
+  if (outFile === undefined) out(text);
   else {
-    await writeFile(outFile, authorization.config, { mode: 0o600 });
+    await writeFile(outFile, text, { mode: 0o600 });
     err(`wrote ${outFile}; include it in nats-server.conf and reload the server (SIGHUP)`);
   }
   err(`plumbline: ${authorization.plumbline.seedFile} (set NATS_NKEY_SEED_FILE to it)`);

@@ -39,7 +39,8 @@ interface Bucket {
  *
  * Memory stays bounded: buckets idle long enough to be full again are swept (dropping them is
  * exact), and past `maxBuckets` the least recently used bucket is dropped (lenient: it restarts
- * full). Per process: with N workers, partition INGEST by source to keep limits exact.
+ * full). Per process: with N workers, partition INGEST by source (`PLUMBLINE_INGEST_PARTITIONS`)
+ * so that each source has one worker at a time, and limits stay exact.
  */
 export class RateLimiter {
   readonly #rules: readonly CompiledRule[];

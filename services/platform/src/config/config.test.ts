@@ -20,6 +20,8 @@ describe('loadConfig', () => {
         lineageIntervalMs: 200,
         maxDeliveries: 5,
       },
+      ingestPartitions: 1,
+      ingestPartitionLeaseMs: 15_000,
     });
   });
 
@@ -32,7 +34,10 @@ describe('loadConfig', () => {
       PLUMBLINE_WORKER_BATCH: '100',
       PLUMBLINE_WORKER_LINEAGE_INTERVAL_MS: '0',
       PLUMBLINE_WORKER_MAX_HELD_MB: '64',
+      PLUMBLINE_INGEST_PARTITIONS: '8',
+      PLUMBLINE_INGEST_PARTITION_LEASE_MS: '5000',
     });
+    expect(config).toMatchObject({ ingestPartitions: 8, ingestPartitionLeaseMs: 5_000 });
     expect(config.natsUrl).toBe('nats://a:4222,nats://b:4222');
     expect(config.clickhouseUrl).toBe('http://ch:8123');
     expect(config.port).toBe(9000);
@@ -51,6 +56,7 @@ describe('loadConfig', () => {
         NATS_URL: 'http://x',
         PLUMBLINE_DEMO: 'maybe',
         CLICKHOUSE_DATABASE: 'a;drop',
+        PLUMBLINE_INGEST_PARTITIONS: '0',
       });
       expect.unreachable();
     } catch (error) {
@@ -60,6 +66,7 @@ describe('loadConfig', () => {
       expect(message).toContain('NATS_URL');
       expect(message).toContain('PLUMBLINE_DEMO');
       expect(message).toContain('CLICKHOUSE_DATABASE');
+      expect(message).toContain('PLUMBLINE_INGEST_PARTITIONS must be an integer from 1 to 64');
     }
   });
 });

@@ -26,6 +26,16 @@ export interface PlumblineConfig {
     readonly lineageIntervalMs: number;
     readonly maxDeliveries: number;
   };
+  /**
+   * Partitions of INGEST by source (1: not cut). Above 1, each partition is governed by one
+   * worker at a time, so rate limits stay exact across workers.
+   */
+  readonly ingestPartitions: number;
+  /**
+   * How long a partition's lease outlives a worker that stopped renewing it: how soon the other
+   * workers take over a dead worker's partitions.
+   */
+  readonly ingestPartitionLeaseMs: number;
   /** GitOps sources loaded at start: contracts and policies. */
   readonly schemasDir: string;
   readonly policiesDir: string;
@@ -111,6 +121,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
       lineageIntervalMs: integer('PLUMBLINE_WORKER_LINEAGE_INTERVAL_MS', 200, 0, 10_000),
       maxDeliveries: integer('PLUMBLINE_WORKER_MAX_DELIVERIES', 5, 1, 1_000),
     },
+    ingestPartitions: integer('PLUMBLINE_INGEST_PARTITIONS', 1, 1, 64),
+    ingestPartitionLeaseMs: integer('PLUMBLINE_INGEST_PARTITION_LEASE_MS', 15_000, 1_000, 600_000),
     logLevel: logLevel ?? 'info',
     schemasDir: env.PLUMBLINE_SCHEMAS_DIR ?? 'schemas',
     policiesDir: env.PLUMBLINE_POLICIES_DIR ?? 'policies',

@@ -1,9 +1,15 @@
 import type { KV } from '@nats-io/kv';
 import { isRevisionConflict } from './kv-conflict';
 
-interface LeaseRecord {
+export interface LeaseRecord {
   readonly holder: string;
   readonly expiresAt: number;
+}
+
+/** The lease named `name` as it stands (held or lapsed), or undefined when nobody holds it. */
+export async function readLease(kv: KV, name: string): Promise<LeaseRecord | undefined> {
+  const entry = await kv.get(name);
+  return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<LeaseRecord>();
 }
 
 /**

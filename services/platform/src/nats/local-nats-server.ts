@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ErrorCode, PlumblineError } from '@plumbline/core';
+import { IngestPartitions } from './topology';
 
 export interface LocalNatsServer {
   readonly url: string;
@@ -21,6 +22,11 @@ export interface LocalNatsServerOptions {
   readonly reuse?: boolean;
   /** An `authorization { … }` block (see `natsAuthorization`); without it anyone may connect. */
   readonly authorization?: string;
+  /**
+   * Partitions of INGEST: above 1, the server maps connectors' subjects to them
+   * (`IngestPartitions.serverMapping`).
+   */
+  readonly ingestPartitions?: number;
 }
 
 /** Runs Debian's `nats-server -js` as a child process (installed by `ensure-installed.mjs`). */
@@ -53,6 +59,9 @@ export async function startLocalNatsServer(
       `max_payload: ${8 * 1024 * 1024}`,
       `jetstream { store_dir: ${JSON.stringify(resolve(options.storeDir))} }`,
       options.authorization ?? '',
+      (options.ingestPartitions ?? 1) > 1
+        ? IngestPartitions.serverMapping(options.ingestPartitions ?? 1)
+        : '',
       '',
     ].join('\n'),
     { mode: 0o600 },

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nkeys } from '@nats-io/nats-core';
+import { IngestPartitions } from './topology';
 import {
   ErrorCode,
   PlumblineError,
@@ -62,8 +63,23 @@ export function readNatsSeed(seedFile: string): NatsIdentity {
   }
 }
 
-/** Credentials for Plumbline and every system of record, and the server config that binds them. */
-export function natsAuthorization(dir: string, ownership: OwnershipPolicy): NatsAuthorization {
+/**
+ * Credentials for Plumbline and every system of record, and the server config that binds them.
+ * With INGEST cut into partitions, the server checks a connector's publish against the subject
+ * its mapping makes (`ingest.<partition>.<source>.<type…>`): each permission is granted in that
+ * form too. A connector still cannot pick a partition: a subject it publishes is mapped, so
+ * `ingest.0.<source>.<type>` becomes `ingest.<n>.0.<source>.<type>`, which no permission allows.
+ */
+export function natsAuthorization(
+  dir: string,
+  ownership: OwnershipPolicy,
+  options: { readonly ingestPartitions?: number } = {},
+): NatsAuthorization {
+  const partitioned = (options.ingestPartitions ?? 1) > 1;
+  const withPartitions = (patterns: readonly string[]) =>
+    partitioned
+      ? patterns.flatMap((pattern) => [pattern, IngestPartitions.mappedPattern(pattern)])
+      : patterns;
   const plumbline = natsIdentity(join(dir, 'plumbline.nk'));
   const connectors = connectorPermissions(ownership).map((permissions) => ({
     ...permissions,
@@ -78,8 +94,10 @@ export function natsAuthorization(dir: string, ownership: OwnershipPolicy): Nats
       nkey: connector.identity.publicKey,
       permissions: {
         publish: {
-          allow: connector.publish.allow,
-          ...(connector.publish.deny.length > 0 ? { deny: connector.publish.deny } : {}),
+          allow: withPartitions(connector.publish.allow),
+          ...(connector.publish.deny.length > 0
+            ? { deny: withPartitions(connector.publish.deny) }
+            : {}),
         },
         subscribe: { allow: connector.subscribe.allow },
       },

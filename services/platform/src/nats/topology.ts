@@ -7,6 +7,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { ErrorCode, PlumblineError } from '@plumbline/core';
 
 /** Names of every stream, consumer and bucket Plumbline owns. */
 export const Streams = {
@@ -25,6 +26,43 @@ export const Subjects = {
 } as const;
 
 export const GovernanceConsumer = 'governance';
+
+/**
+ * INGEST cut by source (`PLUMBLINE_INGEST_PARTITIONS` > 1), so that one worker at a time governs
+ * each source and its rate limits stay exact however many workers run. The server maps every
+ * connector subject `ingest.<source>.<type…>` to `ingest.<partition>.<source>.<type…>`, the
+ * partition a hash of the source (a subject mapping in its configuration: `serverMapping`);
+ * INGEST holds the partition subjects only, so a server without the mapping refuses connectors'
+ * publishes rather than storing what no consumer would take; each partition has its own durable
+ * consumer.
+ */
+export const IngestPartitions = {
+  subject: (partition: number) => `ingest.${partition}.>`,
+  consumer: (partition: number) => `${GovernanceConsumer}-p${partition}`,
+  /** The `mappings` block of a nats-server configuration for `count` partitions. */
+  serverMapping: (count: number) =>
+    `mappings = {\n  "ingest.*.>": "ingest.{{partition(${count},1)}}.{{wildcard(1)}}.>"\n}`,
+  /** `ingest.<source>.<type…>` (a subject or pattern) → `ingest.*.<source>.<type…>`. */
+  mappedPattern: (pattern: string) => `ingest.*.${pattern.slice('ingest.'.length)}`,
+  /** The subject the connector published on: `ingest.<partition>.` → `ingest.`. */
+  connectorSubject: (subject: string): string => {
+    const dot = subject.indexOf('.', 'ingest.'.length);
+    return dot < 0 ? subject : `ingest.${subject.slice(dot + 1)}`;
+  },
+} as const;
+
+/** The durable consumers that govern INGEST when it has `partitions` partitions (1: not cut). */
+export function governanceConsumers(partitions: number): readonly string[] {
+  return partitions <= 1
+    ? [GovernanceConsumer]
+    : Array.from({ length: partitions }, (_, partition) => IngestPartitions.consumer(partition));
+}
+
+function ingestSubjects(partitions: number): string[] {
+  return partitions <= 1
+    ? ['ingest.>']
+    : Array.from({ length: partitions }, (_, partition) => IngestPartitions.subject(partition));
+}
 /** Durable consumer on DEADLETTER that keeps the ClickHouse dead-letter index current. */
 export const DeadLetterIndexConsumer = 'dead-letter-index';
 
@@ -57,19 +95,26 @@ export interface TopologyOptions {
   /** How long dead letters are kept in the DEADLETTER stream (default 30 days). */
   readonly deadLetterRetentionDays?: number;
   readonly replicas?: number;
+  /**
+   * Partitions of INGEST (default 1: not cut). Changing it needs INGEST drained under the
+   * current layout, and the server's subject mapping changed with it (`IngestPartitions`).
+   */
+  readonly ingestPartitions?: number;
 }
 
-/** Creates (or updates) streams, the shared governance consumer and the KV buckets. Idempotent. */
+/** Creates (or updates) streams, the governance consumers and the KV buckets. Idempotent. */
 export async function ensureTopology(
   nc: NatsConnection,
   jsm: JetStreamManager,
   options: TopologyOptions = {},
 ): Promise<TopologyBuckets> {
   const replicas = options.replicas ?? 1;
+  const partitions = options.ingestPartitions ?? 1;
+  const layout = await ingestLayoutChange(jsm, partitions);
   const streams = [
     {
       name: Streams.Ingest,
-      subjects: ['ingest.>'],
+      subjects: ingestSubjects(partitions),
       max_age: 7 * day,
       duplicate_window: 2 * minute,
     },
@@ -101,19 +146,27 @@ export async function ensureTopology(
       await jsm.streams.add(config);
     }
   }
-  try {
-    await jsm.consumers.info(Streams.Ingest, GovernanceConsumer);
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-    await jsm.consumers.add(Streams.Ingest, {
-      durable_name: GovernanceConsumer,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: 30 * 1_000_000_000,
-      // Never let JetStream drop a message after N deliveries: the worker dead-letters instead.
-      max_deliver: -1,
-      max_ack_pending: 20_000,
-    });
+  for (const consumer of layout?.retired ?? [])
+    await jsm.consumers.delete(Streams.Ingest, consumer);
+  for (const [partition, consumer] of governanceConsumers(partitions).entries()) {
+    try {
+      await jsm.consumers.info(Streams.Ingest, consumer);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await jsm.consumers.add(Streams.Ingest, {
+        durable_name: consumer,
+        ack_policy: AckPolicy.Explicit,
+        // After a change of layout, from where the drained consumers had got to.
+        ...(layout === undefined
+          ? { deliver_policy: DeliverPolicy.All }
+          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: layout.startSeq }),
+        ...(partitions > 1 ? { filter_subject: IngestPartitions.subject(partition) } : {}),
+        ack_wait: 30 * 1_000_000_000,
+        // Never let JetStream drop a message after N deliveries: the worker dead-letters instead.
+        max_deliver: -1,
+        max_ack_pending: 20_000,
+      });
+    }
   }
   try {
     await jsm.consumers.info(Streams.DeadLetter, DeadLetterIndexConsumer);
@@ -146,6 +199,50 @@ export async function ensureTopology(
   });
   const leases = await kvm.create(Buckets.Leases, { history: 1, replicas });
   return { contracts, policies, tokens, deadLetterStates, replayJobs, leases };
+}
+
+/**
+ * When INGEST exists with another number of partitions: the consumers of its current layout, to
+ * be deleted, and the stream sequence the new ones start from. Refuses while any of them has a
+ * message not yet governed (delivered or not): those would be left to no consumer.
+ */
+async function ingestLayoutChange(
+  jsm: JetStreamManager,
+  partitions: number,
+): Promise<{ readonly retired: readonly string[]; readonly startSeq: number } | undefined> {
+  let subjects: readonly string[];
+  let lastSeq: number;
+  try {
+    const info = await jsm.streams.info(Streams.Ingest);
+    subjects = info.config.subjects ?? [];
+    lastSeq = info.state.last_seq;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+  const wanted = ingestSubjects(partitions);
+  if (subjects.length === wanted.length && subjects.every((subject, i) => subject === wanted[i]))
+    return undefined;
+  const current = subjects.length === 1 && subjects[0] === 'ingest.>' ? 1 : subjects.length;
+  const retired: string[] = [];
+  const undecided: string[] = [];
+  for (const consumer of governanceConsumers(current)) {
+    try {
+      const info = await jsm.consumers.info(Streams.Ingest, consumer);
+      retired.push(consumer);
+      const left = info.num_pending + info.num_ack_pending;
+      if (left > 0) undecided.push(`${consumer}: ${left}`);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+  if (undecided.length > 0)
+    throw new PlumblineError(
+      ErrorCode.Conflict,
+      `INGEST is cut into ${current} partition(s) and ${partitions} are asked for, but messages are not yet governed (${undecided.join(', ')}): let the workers drain INGEST with the current setting, then change PLUMBLINE_INGEST_PARTITIONS (and the server's subject mapping with it)`,
+      { details: { current, wanted: partitions, undecided } },
+    );
+  return { retired, startSeq: lastSeq + 1 };
 }
 
 function isNotFound(error: unknown): boolean {
