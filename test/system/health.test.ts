@@ -1,7 +1,9 @@
 /** GET /api/health against the real components: up, then NATS taken away; the rollup feeder's state. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '@plumbline/api';
-import { healthProbes } from '@plumbline/cli';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { healthProbes, startWorker } from '@plumbline/cli';
+import { GovernanceConsumer, Streams } from '@plumbline/platform';
 import { startTestPlumbline, type TestPlumbline } from '../support/test-plumbline';
 
 let plumbline: TestPlumbline;
@@ -78,6 +80,25 @@ it('reports a worker whose lineage keeps failing as down, with the messages it h
     up: false,
     detail: 'failing: Code: 210. Connection refused; 120 messages (3.2 MiB) held',
   });
+});
+
+it('is 503 naming JetStream while a consumer the workers pull is missing', async () => {
+  const jsm = await jetstreamManager(plumbline.infra.nc);
+  const config = (await jsm.consumers.info(Streams.Ingest, GovernanceConsumer)).config;
+  await plumbline.workers[0]?.stop();
+  await jsm.consumers.delete(Streams.Ingest, GovernanceConsumer);
+  try {
+    const missing = await health();
+    expect(missing.status).toBe(503);
+    expect(missing.body.down).toEqual(['jetstream', 'worker']);
+    expect(missing.body.components.jetstream?.detail).toBe(
+      'consumer(s) missing, nothing is taken from them: INGEST/governance',
+    );
+  } finally {
+    await jsm.consumers.add(Streams.Ingest, config);
+    plumbline.workers[0] = await startWorker(plumbline.infra, 'test-worker-0');
+  }
+  expect((await health()).status).toBe(200);
 });
 
 it('is 200 with every component up, and 503 naming NATS and JetStream when the server is gone', async () => {

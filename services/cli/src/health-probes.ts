@@ -1,7 +1,12 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { HealthProbes } from '@plumbline/api';
 import type { GovernanceRuntime } from '@plumbline/governance';
-import { RollupFeed } from '@plumbline/platform';
+import {
+  DeadLetterIndexConsumer,
+  RollupFeed,
+  Streams,
+  governanceConsumers,
+} from '@plumbline/platform';
 import type { Infrastructure } from './boot';
 
 const stalledAfterMs = 60_000;
@@ -18,8 +23,25 @@ export function healthProbes(
           ? { up: false, detail: 'connection closed' }
           : { up: true, detail: infra.nc.getServer() },
       ),
+    /**
+     * Up while the consumers the workers pull exist: one deleted by hand leaves the workers
+     * idle with nothing to say for themselves (`npm start` creates it again, from the first
+     * message still in the stream).
+     */
     jetstream: async () => {
-      const info = await (await jetstreamManager(infra.nc)).getAccountInfo();
+      const jsm = await jetstreamManager(infra.nc);
+      const info = await jsm.getAccountInfo();
+      const missing: string[] = [];
+      for (const [stream, consumer] of requiredConsumers(infra.config.ingestPartitions))
+        await jsm.consumers.info(stream, consumer).catch((error: unknown) => {
+          if (!(error instanceof Error && /not found/i.test(error.message))) throw error;
+          missing.push(`${stream}/${consumer}`);
+        });
+      if (missing.length > 0)
+        return {
+          up: false,
+          detail: `consumer(s) missing, nothing is taken from them: ${missing.join(', ')}`,
+        };
       return { up: true, detail: `${info.streams} streams, ${info.consumers} consumers` };
     },
     clickhouse: async () => {
@@ -70,3 +92,14 @@ export function healthProbes(
 }
 
 const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/** The durable consumers Plumbline's processes pull: INGEST's governance and the index's. */
+function requiredConsumers(ingestPartitions: number): [string, string][] {
+  return [
+    ...governanceConsumers(ingestPartitions).map((consumer): [string, string] => [
+      Streams.Ingest,
+      consumer,
+    ]),
+    [Streams.DeadLetter, DeadLetterIndexConsumer],
+  ];
+}
