@@ -14,6 +14,7 @@ import {
   connectNats,
   ensureTopology,
   governanceConsumers,
+  verifyIngestMapping,
 } from '@plumbline/platform';
 import { PartitionLeases } from '@plumbline/governance';
 import { healthProbes, startWorker } from '@plumbline/cli';
@@ -290,6 +291,41 @@ describe('changing the number of partitions', () => {
     expect(await consumerNames()).toEqual(['governance']);
     await nc.request('ingest.odoo.invoice.posted', '{}', { timeout: 5_000 });
     expect((await jsm.consumers.info(Streams.Ingest, 'governance')).num_pending).toBe(1);
+  });
+
+  it('finds out at start when the server does not map subjects onto the partitions', async () => {
+    const unmapped = await startTestNats();
+    const mapped = await startTestNats({ ingestPartitions: partitions });
+    const [plain, mapping] = await Promise.all([
+      connectNats(unmapped.url, 'unmapped-test'),
+      connectNats(mapped.url, 'mapped-test'),
+    ]);
+    try {
+      await ensureTopology(plain, await jetstreamManager(plain), { ingestPartitions: partitions });
+      await expect(verifyIngestMapping(plain, partitions)).rejects.toMatchObject({
+        code: ErrorCode.InvalidConfig,
+        message: expect.stringContaining('does not map connector subjects onto them') as unknown,
+      });
+      const jsm = await jetstreamManager(mapping);
+      await ensureTopology(mapping, jsm, { ingestPartitions: partitions });
+      await verifyIngestMapping(mapping, partitions);
+      expect((await jsm.streams.info(Streams.Ingest)).state.messages).toBe(0); // probes not kept
+    } finally {
+      await Promise.all([plain.close(), mapping.close()]);
+      await Promise.all([unmapped.stop(), mapped.stop()]);
+    }
+    // A server mapping onto more partitions than INGEST has: some sources land on none.
+    const wider = await startTestNats({ ingestPartitions: 8 });
+    const client = await connectNats(wider.url, 'wider-mapping-test');
+    try {
+      await ensureTopology(client, await jetstreamManager(client), { ingestPartitions: 4 });
+      await expect(verifyIngestMapping(client, 4)).rejects.toMatchObject({
+        code: ErrorCode.InvalidConfig,
+      });
+    } finally {
+      await client.close();
+      await wider.stop();
+    }
   });
 
   it('maps connector subjects to partitions by source, the same source always to the same one', async () => {

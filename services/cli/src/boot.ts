@@ -44,6 +44,7 @@ import {
   readNatsSeed,
   createLogger,
   ensureTopology,
+  verifyIngestMapping,
   openStore,
   readContractFiles,
   readPolicyFiles,
@@ -104,6 +105,7 @@ export async function openInfrastructure(
     deadLetterRetentionDays: config.deadLetterRetentionDays,
     ingestPartitions: config.ingestPartitions,
   });
+  await verifyIngestMapping(nc, config.ingestPartitions);
   const store = await openStore(config);
   logger.info({ transport: store.transport, database: store.database }, 'ClickHouse store ready');
   return {

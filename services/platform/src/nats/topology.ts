@@ -6,7 +6,7 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { RequestError, headers, type NatsConnection } from '@nats-io/nats-core';
 import { ErrorCode, PlumblineError } from '@plumbline/core';
 
 /** Names of every stream, consumer and bucket Plumbline owns. */
@@ -50,6 +50,34 @@ export const IngestPartitions = {
     return dot < 0 ? subject : `ingest.${subject.slice(dot + 1)}`;
   },
 } as const;
+
+/**
+ * Checks that the server maps connector subjects onto INGEST's `partitions` partitions: a
+ * publish on `ingest.<source>.<type>` for several probe sources, each expecting a subject
+ * sequence no subject has, so the stream answers (refusing to store it) when it captured the
+ * mapped subject and nothing answers when no stream did. Nothing is stored either way.
+ */
+export async function verifyIngestMapping(nc: NatsConnection, partitions: number): Promise<void> {
+  if (partitions <= 1) return;
+  const unmapped: string[] = [];
+  for (let probe = 0; probe < 16; probe += 1) {
+    const subject = `ingest.plumbline-probe-${probe}.mapping.check`;
+    const expectation = headers();
+    expectation.set('Nats-Expected-Last-Subject-Sequence', String(Number.MAX_SAFE_INTEGER));
+    try {
+      await nc.request(subject, new Uint8Array(0), { timeout: 5_000, headers: expectation });
+    } catch (error) {
+      if (!(error instanceof RequestError && error.isNoResponders())) throw error;
+      unmapped.push(subject);
+    }
+  }
+  if (unmapped.length > 0)
+    throw new PlumblineError(
+      ErrorCode.InvalidConfig,
+      `INGEST is cut into ${partitions} partitions, but the NATS server does not map connector subjects onto them (no stream took ${unmapped[0]}): add ${IngestPartitions.serverMapping(partitions).replace(/\s+/g, ' ')} to its configuration and reload it, or set PLUMBLINE_INGEST_PARTITIONS to the partitions it maps`,
+      { details: { partitions, unmapped } },
+    );
+}
 
 /** The durable consumers that govern INGEST when it has `partitions` partitions (1: not cut). */
 export function governanceConsumers(partitions: number): readonly string[] {
