@@ -17,7 +17,8 @@
  * CRM's 50/s would make a drained backlog measure those limits, not the worker. Every message
  * still goes through the rate limiter (the generous default rule).
  * Environment: BENCH_MESSAGES (200000), BENCH_RATE (2000), BENCH_LATENCY_SECONDS (20),
- * BENCH_LATENCY_WARMUP_SECONDS (10).
+ * BENCH_LATENCY_WARMUP_SECONDS (10), BENCH_INGEST_PARTITIONS (1: INGEST not cut; above 1 the
+ * one worker holds every partition).
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,9 +37,10 @@ import {
 } from '@plumbline/core';
 import {
   ContractStore,
-  GovernanceConsumer,
+  IngestPartitions,
   PolicyStore,
   Streams,
+  governanceConsumers,
   loadConfig,
 } from '@plumbline/platform';
 import { repoRoot } from '../support/repo';
@@ -48,11 +50,12 @@ const total = Number(process.env.BENCH_MESSAGES ?? 200_000);
 const rate = Number(process.env.BENCH_RATE ?? 2_000);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
 const warmupSeconds = Number(process.env.BENCH_LATENCY_WARMUP_SECONDS ?? 10);
+const partitions = Number(process.env.BENCH_INGEST_PARTITIONS ?? 1);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const root = repoRoot();
-const nats = await startTestNats();
+const nats = await startTestNats({ ingestPartitions: partitions });
 const dir = mkdtempSync(join(tmpdir(), 'plumbline-bench-'));
 const policiesDir = join(dir, 'policies');
 cpSync(join(root, 'policies'), policiesDir, { recursive: true });
@@ -71,6 +74,7 @@ const env = {
   PLUMBLINE_SCHEMAS_DIR: join(root, 'schemas'),
   PLUMBLINE_POLICIES_DIR: policiesDir,
   PLUMBLINE_LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? 'warn',
+  PLUMBLINE_INGEST_PARTITIONS: String(partitions),
 };
 const infra = await openInfrastructure(
   loadConfig({ ...env, PLUMBLINE_DATA_DIR: join(dir, 'setup') }),
@@ -147,7 +151,7 @@ const decide = governanceEngineFor(registry, () => policies);
 const outcomes = { accepted: 0, rejected: 0, delayed: 0 };
 const decidePerSecond = await drainOnce('bench-decide', (message) => {
   const decision = decide({
-    subject: message.subject,
+    subject: partitions > 1 ? IngestPartitions.connectorSubject(message.subject) : message.subject,
     body: message.data,
     deliveryCount: message.info.deliveryCount,
   });
@@ -175,15 +179,32 @@ const worker = spawn(
     stdio: ['ignore', 'ignore', 'inherit'],
   },
 );
+/** The governance consumers' state, summed over INGEST's partitions. */
+const governance = async () => {
+  const infos = await Promise.all(
+    governanceConsumers(partitions).map((name) => jsm.consumers.info(Streams.Ingest, name)),
+  );
+  const sum = (count: (info: (typeof infos)[number]) => number) =>
+    infos.reduce((total, info) => total + count(info), 0);
+  return {
+    pending: sum((info) => info.num_pending),
+    ackPending: sum((info) => info.num_ack_pending),
+    // Acked in order so far (one consumer: its stream sequence; partitions: their deliveries).
+    acked:
+      partitions > 1
+        ? sum((info) => info.ack_floor.consumer_seq)
+        : sum((info) => info.ack_floor.stream_seq),
+  };
+};
 const consumerIdle = async () => {
-  const info = await jsm.consumers.info(Streams.Ingest, GovernanceConsumer);
-  return info.num_pending === 0 && info.num_ack_pending === 0;
+  const state = await governance();
+  return state.pending === 0 && state.ackPending === 0;
 };
 let ackedAtStart: number;
 for (;;) {
-  const info = await jsm.consumers.info(Streams.Ingest, GovernanceConsumer);
-  if (info.ack_floor.stream_seq > 0 || info.num_ack_pending > 0) {
-    ackedAtStart = info.ack_floor.stream_seq;
+  const state = await governance();
+  if (state.acked > 0 || state.ackPending > 0) {
+    ackedAtStart = state.acked;
     break;
   }
   if (worker.exitCode !== null) throw new Error('the worker process exited');
@@ -261,5 +282,6 @@ process.stdout.write(
     p50_ms: percentile(50),
     p99_ms: percentile(99),
     store: 'chdb',
+    ingest_partitions: partitions,
   })}\n`,
 );

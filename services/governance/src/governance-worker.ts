@@ -139,8 +139,9 @@ export async function startGovernanceWorker(
     consumers: partitioned ? [] : consumers,
     maxMessages: options.batchSize * 6,
     maxBytes: options.maxHeldBytes,
-    // A partition given back is still pulled until its requests expire: keep that short.
-    ...(partitioned ? { expiresMs: 5_000 } : {}),
+    // A partition given back is still pulled until its requests expire (30 s by default):
+    // shorter, for a shorter overlap with its next holder.
+    ...(partitioned ? { expiresMs: 15_000 } : {}),
     onProblem: (problem) => logger.warn({ problem }, 'pulling INGEST'),
   });
   let claims: PartitionClaims | undefined;

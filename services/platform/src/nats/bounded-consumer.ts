@@ -94,6 +94,8 @@ export interface BoundedMessages extends AsyncIterable<PulledMessage> {
 
 /** Beyond `max_payload`, a delivered message's size counts its subject and reply subject. */
 const subjectRoom = 64 * 1024;
+/** How long past its expiry a request may still bring something (the server times it from receipt). */
+const expiryGraceMs = 200;
 const ACK = Uint8Array.of(43, 65, 67, 75); // +ACK
 const NAK = Uint8Array.of(45, 78, 65, 75); // -NAK
 const WPI = Uint8Array.of(43, 87, 80, 73); // +WPI
@@ -103,8 +105,8 @@ const encoder = new TextEncoder();
  * Pulls durable JetStream consumers of one stream, holding at most `maxMessages` messages and
  * `maxBytes` bytes that are taken and not yet settled (acked or nak'ed), however slowly they are
  * processed: memory is bounded by bytes as well as count, whatever size the messages are. With
- * several consumers (a worker's partitions of INGEST), each is asked for its share of the budgets
- * in turn, and one whose last request has brought nothing yet is not asked again meanwhile.
+ * several consumers (a worker's partitions of INGEST), each has one request out at a time, for
+ * its share of the budgets at most, so an idle one holds no room a busy one needs.
  *
  * Each pull request asks for what is free of both budgets (JetStream honours `batch` and
  * `max_bytes` together; nats.js's `consume` takes one or the other) and has its own inbox
@@ -129,6 +131,8 @@ interface PullRequest {
   readonly subscription: Subscription;
   /** Nothing brought yet: while so, its consumer gets no other request (it has nothing more). */
   waiting: boolean;
+  /** When it was made (`performance.now()`): the server ends it `expiresMs` after. */
+  readonly madeAt: number;
   /** Messages the server may still send for it: at 0 the request is done. */
   left: number;
   /** Its share of the budgets, not yet used by what it brought. */
@@ -148,8 +152,7 @@ class BoundedConsumer implements BoundedMessages {
   readonly #expiresMs: number;
   readonly #heartbeatMs: number;
   readonly #maxInFlightBytes: number;
-  /** Free room needed before a request is made: a quarter of each budget, and a whole message. */
-  readonly #refillMessages: number;
+  /** Free bytes needed before a request is made: a quarter of the budget, and a whole message. */
   readonly #refillBytes: number;
   /** The largest message the server accepts, as delivered: every request must have room for it. */
   readonly #largest: number;
@@ -178,27 +181,35 @@ class BoundedConsumer implements BoundedMessages {
     this.#largest = largest;
     this.maxBytes = Math.max(options.maxBytes, largest);
     this.#maxInFlightBytes = Math.max(options.maxInFlightBytes ?? 32 * 1024 * 1024, largest);
-    this.#refillMessages = Math.max(1, Math.ceil(options.maxMessages / 4));
     this.#refillBytes = Math.max(
       largest,
       Math.ceil(Math.min(this.maxBytes, this.#maxInFlightBytes) / 4),
     );
-    // Lost requests: no message, heartbeat or end for two heartbeats (or past their expiry).
-    this.#watchdog = setInterval(() => {
-      const quietSince = performance.now() - 2 * this.#heartbeatMs - 1_000;
-      let lost = 0;
-      for (const request of this.#requests)
-        if (request.lastHeardAt < quietSince) {
-          this.#end(request);
-          lost += 1;
-        }
-      // After a broker restart once; every time while the consumer does not exist.
-      if (lost > 0)
-        this.#problem(
-          `no word from the server on ${lost} pull request(s) for ${2 * this.#heartbeatMs + 1_000} ms; asking again`,
-        );
-      this.#refill();
-    }, this.#heartbeatMs);
+    // Requests past their life: the server has ended them, and does not always say so (nats-server
+    // 2.9 now and then sends no 408 for one partly filled), so their consumer is asked again
+    // within a few tenths of a second rather than after two silent heartbeats. Lost requests: no
+    // message, heartbeat or end for two heartbeats (a broker restart, a deleted consumer).
+    this.#watchdog = setInterval(
+      () => {
+        const now = performance.now();
+        const quietSince = now - 2 * this.#heartbeatMs - 1_000;
+        let lost = 0;
+        for (const request of this.#requests)
+          if (request.madeAt + this.#expiresMs + expiryGraceMs < now) {
+            this.#end(request);
+          } else if (request.lastHeardAt < quietSince) {
+            this.#end(request);
+            lost += 1;
+          }
+        // After a broker restart once; every time while the consumer does not exist.
+        if (lost > 0)
+          this.#problem(
+            `no word from the server on ${lost} pull request(s) for ${2 * this.#heartbeatMs + 1_000} ms; asking again`,
+          );
+        this.#refill();
+      },
+      Math.min(this.#heartbeatMs, 250),
+    );
     void nc.closed().then(() => this.stop());
     this.#refill();
   }
@@ -377,11 +388,9 @@ class BoundedConsumer implements BoundedMessages {
       Math.floor(Math.min(this.maxBytes, this.#maxInFlightBytes) / shares),
     );
     const maxInFlightBytes = Math.max(this.#maxInFlightBytes, shares * this.#largest);
-    const leastMessages = Math.min(this.#refillMessages, shareMessages);
+    const leastMessages = Math.max(1, Math.ceil(shareMessages / 4));
     const leastBytes = Math.min(this.#refillBytes, shareBytes);
-    for (let tried = 0; tried < this.#consumers.length; tried += 1) {
-      const consumer = this.#consumers[(this.#turn + tried) % this.#consumers.length] ?? '';
-      if (this.#isWaiting(consumer)) continue;
+    for (let consumer = this.#nextToAsk(); consumer !== undefined; consumer = this.#nextToAsk()) {
       const messages = Math.min(
         this.#options.maxMessages - this.#held.messages - this.#reserved.messages,
         shareMessages,
@@ -393,16 +402,31 @@ class BoundedConsumer implements BoundedMessages {
       );
       if (messages < leastMessages || bytes < leastBytes) return;
       this.#request(consumer, messages, bytes);
-      this.#turn = (this.#turn + tried + 1) % this.#consumers.length;
-      tried = -1; // look at every consumer again, from the next one
     }
   }
 
-  /** A request to `consumer` that has brought nothing yet is still out. */
-  #isWaiting(consumer: string): boolean {
-    for (const request of this.#requests)
-      if (request.consumer === consumer && request.waiting) return true;
-    return false;
+  /**
+   * The consumer to ask next, in turn. With one consumer: itself, unless its last request has
+   * brought nothing yet (it has no more to give). With several: one with no request out, so
+   * each always has one while there is room, and none takes room another is waiting for.
+   */
+  #nextToAsk(): string | undefined {
+    const count = this.#consumers.length;
+    for (let offset = 0; offset < count; offset += 1) {
+      const at = (this.#turn + offset) % count;
+      const consumer = this.#consumers[at] ?? '';
+      let open = false;
+      let waiting = false;
+      for (const request of this.#requests)
+        if (request.consumer === consumer) {
+          open = true;
+          waiting ||= request.waiting;
+        }
+      if (waiting || (open && count > 1)) continue;
+      this.#turn = (at + 1) % count;
+      return consumer;
+    }
+    return undefined;
   }
 
   #request(consumer: string, messages: number, bytes: number): void {
@@ -416,6 +440,7 @@ class BoundedConsumer implements BoundedMessages {
         },
       }),
       waiting: true,
+      madeAt: performance.now(),
       left: messages,
       messages,
       bytes,
