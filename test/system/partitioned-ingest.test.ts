@@ -263,13 +263,14 @@ describe('changing the number of partitions', () => {
   };
 
   it('refuses while messages are not yet governed, and starts the new consumers after the old ones', async () => {
-    await ensureTopology(nc, jsm, { ingestPartitions: 4 });
+    await ensureTopology(nc, jsm, { ingestPartitions: 4, changeIngestLayout: true });
     expect(await consumerNames()).toEqual(governanceConsumers(4));
     await nc.request('ingest.2.odoo.invoice.posted', '{}', { timeout: 5_000 });
 
-    const refused = await ensureTopology(nc, jsm, { ingestPartitions: 2 }).catch(
-      (error: unknown) => error,
-    );
+    const refused = await ensureTopology(nc, jsm, {
+      ingestPartitions: 2,
+      changeIngestLayout: true,
+    }).catch((error: unknown) => error);
     expect(refused).toMatchObject({
       code: ErrorCode.Conflict,
       message: expect.stringContaining('governance-p2: 1') as unknown,
@@ -277,7 +278,12 @@ describe('changing the number of partitions', () => {
     expect((await jsm.streams.info(Streams.Ingest)).config.subjects).toHaveLength(4);
 
     await governOne(IngestPartitions.consumer(2));
-    await ensureTopology(nc, jsm, { ingestPartitions: 2 });
+    // A process configured unlike the others may not recut INGEST under them.
+    await expect(ensureTopology(nc, jsm, { ingestPartitions: 2 })).rejects.toMatchObject({
+      code: ErrorCode.Conflict,
+      message: expect.stringContaining('every process must use the same value') as unknown,
+    });
+    await ensureTopology(nc, jsm, { ingestPartitions: 2, changeIngestLayout: true });
     expect((await jsm.streams.info(Streams.Ingest)).config.subjects).toEqual([
       'ingest.0.>',
       'ingest.1.>',
@@ -286,7 +292,7 @@ describe('changing the number of partitions', () => {
     for (const consumer of governanceConsumers(2))
       expect((await jsm.consumers.info(Streams.Ingest, consumer)).num_pending).toBe(0);
 
-    await ensureTopology(nc, jsm, { ingestPartitions: 1 });
+    await ensureTopology(nc, jsm, { ingestPartitions: 1, changeIngestLayout: true });
     expect((await jsm.streams.info(Streams.Ingest)).config.subjects).toEqual(['ingest.>']);
     expect(await consumerNames()).toEqual(['governance']);
     await nc.request('ingest.odoo.invoice.posted', '{}', { timeout: 5_000 });

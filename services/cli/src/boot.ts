@@ -74,6 +74,10 @@ export interface Infrastructure {
 export async function openInfrastructure(
   config: PlumblineConfig,
   logger = createLogger(config.logLevel),
+  options: {
+    /** Only the process that owns the deployment (`plumbline start`) may recut INGEST. */
+    readonly changeIngestLayout?: boolean;
+  } = {},
 ): Promise<Infrastructure> {
   let server: LocalNatsServer | undefined;
   let natsUrl = config.natsUrl;
@@ -104,6 +108,7 @@ export async function openInfrastructure(
   const buckets = await ensureTopology(nc, await jetstreamManager(nc), {
     deadLetterRetentionDays: config.deadLetterRetentionDays,
     ingestPartitions: config.ingestPartitions,
+    changeIngestLayout: options.changeIngestLayout ?? false,
   });
   await verifyIngestMapping(nc, config.ingestPartitions);
   const store = await openStore(config);

@@ -9,7 +9,8 @@ const demoRatePerSecond = 25;
 
 /** `plumbline start`: NATS, ClickHouse, contracts and policies, worker, API, demo traffic. */
 export async function start(config: PlumblineConfig): Promise<void> {
-  const infra = await openInfrastructure(config);
+  // The deployment's owner: it may recut INGEST when PLUMBLINE_INGEST_PARTITIONS changed.
+  const infra = await openInfrastructure(config, undefined, { changeIngestLayout: true });
   const { logger } = infra;
   const report = await loadGitOpsSources(infra);
   logger.info(

@@ -128,6 +128,12 @@ export interface TopologyOptions {
    * current layout, and the server's subject mapping changed with it (`IngestPartitions`).
    */
   readonly ingestPartitions?: number;
+  /**
+   * Whether this call may change INGEST's layout when it differs from `ingestPartitions`; without
+   * it a difference is refused: a process configured unlike the others must not recut INGEST
+   * under them (`plumbline start` may, a `plumbline worker` may not).
+   */
+  readonly changeIngestLayout?: boolean;
 }
 
 /** Creates (or updates) streams, the governance consumers and the KV buckets. Idempotent. */
@@ -138,7 +144,7 @@ export async function ensureTopology(
 ): Promise<TopologyBuckets> {
   const replicas = options.replicas ?? 1;
   const partitions = options.ingestPartitions ?? 1;
-  const layout = await ingestLayoutChange(jsm, partitions);
+  const layout = await ingestLayoutChange(jsm, partitions, options.changeIngestLayout ?? false);
   const streams = [
     {
       name: Streams.Ingest,
@@ -237,6 +243,7 @@ export async function ensureTopology(
 async function ingestLayoutChange(
   jsm: JetStreamManager,
   partitions: number,
+  allowed: boolean,
 ): Promise<{ readonly retired: readonly string[]; readonly startSeq: number } | undefined> {
   let subjects: readonly string[];
   let lastSeq: number;
@@ -252,6 +259,12 @@ async function ingestLayoutChange(
   if (subjects.length === wanted.length && subjects.every((subject, i) => subject === wanted[i]))
     return undefined;
   const current = subjects.length === 1 && subjects[0] === 'ingest.>' ? 1 : subjects.length;
+  if (!allowed)
+    throw new PlumblineError(
+      ErrorCode.Conflict,
+      `INGEST is cut into ${current} partition(s), but PLUMBLINE_INGEST_PARTITIONS is ${partitions} here: every process must use the same value (only \`plumbline start\` changes the layout, once INGEST is drained)`,
+      { details: { current, wanted: partitions } },
+    );
   const retired: string[] = [];
   const undecided: string[] = [];
   for (const consumer of governanceConsumers(current)) {
