@@ -134,6 +134,21 @@ describe('generated NATS authorization', () => {
   });
 });
 
+/** `openInfrastructure` without NATS_URL: Plumbline's own nats-server on a free port. */
+async function openLocal(dataDir: string, env: Record<string, string> = {}) {
+  const port = await freePort();
+  const infra = await openInfrastructure(
+    loadConfig({
+      PLUMBLINE_DATA_DIR: dataDir,
+      PLUMBLINE_NATS_PORT: String(port),
+      PLUMBLINE_POLICIES_DIR: join(repoRoot(), 'policies'),
+      PLUMBLINE_LOG_LEVEL: 'silent',
+      ...env,
+    }),
+  );
+  return { infra, port };
+}
+
 describe('openInfrastructure without NATS_URL', () => {
   let dataDir: string;
   beforeAll(() => {
@@ -142,15 +157,7 @@ describe('openInfrastructure without NATS_URL', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts its local nats-server with the generated authorization and connects with its own seed', async () => {
-    const port = await freePort();
-    const infra = await openInfrastructure(
-      loadConfig({
-        PLUMBLINE_DATA_DIR: dataDir,
-        PLUMBLINE_NATS_PORT: String(port),
-        PLUMBLINE_POLICIES_DIR: join(repoRoot(), 'policies'),
-        PLUMBLINE_LOG_LEVEL: 'silent',
-      }),
-    );
+    const { infra, port } = await openLocal(dataDir);
     try {
       expect(infra.natsUrl).toBe(`nats://127.0.0.1:${port}`);
       await expect(connect({ servers: infra.natsUrl, reconnect: false })).rejects.toThrow(
@@ -183,16 +190,7 @@ describe('with INGEST cut into partitions', () => {
   });
 
   it('maps a connector’s own types to its partition; refuses the rest, and partition subjects', async () => {
-    const port = await freePort();
-    const infra = await openInfrastructure(
-      loadConfig({
-        PLUMBLINE_DATA_DIR: dataDir,
-        PLUMBLINE_NATS_PORT: String(port),
-        PLUMBLINE_POLICIES_DIR: join(repoRoot(), 'policies'),
-        PLUMBLINE_LOG_LEVEL: 'silent',
-        PLUMBLINE_INGEST_PARTITIONS: '4',
-      }),
-    );
+    const { infra } = await openLocal(dataDir, { PLUMBLINE_INGEST_PARTITIONS: '4' });
     const { seed } = readNatsSeed(join(credentialsDir(dataDir), 'connectors', 'payroll.nk'));
     const payroll = await connectNats(infra.natsUrl, 'connector-payroll-partitioned', {
       nkeySeed: seed,

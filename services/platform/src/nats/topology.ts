@@ -3,6 +3,7 @@ import {
   DeliverPolicy,
   RetentionPolicy,
   StorageType,
+  type ConsumerConfig,
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
@@ -182,39 +183,19 @@ export async function ensureTopology(
   }
   for (const consumer of layout?.retired ?? [])
     await jsm.consumers.delete(Streams.Ingest, consumer);
-  for (const [partition, consumer] of governanceConsumers(partitions).entries()) {
-    try {
-      await jsm.consumers.info(Streams.Ingest, consumer);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      await jsm.consumers.add(Streams.Ingest, {
-        durable_name: consumer,
-        ack_policy: AckPolicy.Explicit,
-        // After a change of layout, from where the drained consumers had got to.
-        ...(layout === undefined
-          ? { deliver_policy: DeliverPolicy.All }
-          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: layout.startSeq }),
-        ...(partitions > 1 ? { filter_subject: IngestPartitions.subject(partition) } : {}),
-        ack_wait: 30 * 1_000_000_000,
-        // Never let JetStream drop a message after N deliveries: the worker dead-letters instead.
-        max_deliver: -1,
-        max_ack_pending: 20_000,
-      });
-    }
-  }
-  try {
-    await jsm.consumers.info(Streams.DeadLetter, DeadLetterIndexConsumer);
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-    await jsm.consumers.add(Streams.DeadLetter, {
-      durable_name: DeadLetterIndexConsumer,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: 30 * 1_000_000_000,
-      max_deliver: -1,
-      max_ack_pending: 20_000,
+  for (const [partition, consumer] of governanceConsumers(partitions).entries())
+    await ensureConsumer(jsm, Streams.Ingest, {
+      durable_name: consumer,
+      // After a change of layout, from where the drained consumers had got to.
+      ...(layout === undefined
+        ? { deliver_policy: DeliverPolicy.All }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: layout.startSeq }),
+      ...(partitions > 1 ? { filter_subject: IngestPartitions.subject(partition) } : {}),
     });
-  }
+  await ensureConsumer(jsm, Streams.DeadLetter, {
+    durable_name: DeadLetterIndexConsumer,
+    deliver_policy: DeliverPolicy.All,
+  });
   const kvm = new Kvm(nc);
   const contracts = await kvm.create(Buckets.Contracts, { history: 64, replicas });
   const policies = await kvm.create(Buckets.Policies, { history: 64, replicas });
@@ -284,6 +265,30 @@ async function ingestLayoutChange(
       { details: { current, wanted: partitions, undecided } },
     );
   return { retired, startSeq: lastSeq + 1 };
+}
+
+/**
+ * Creates a durable consumer unless it exists (an existing one is left as it is): explicit acks,
+ * 30 s ack wait, and never a message dropped after N deliveries (the worker and the indexer
+ * decide what to do with one that keeps failing).
+ */
+async function ensureConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  config: Partial<ConsumerConfig> & { readonly durable_name: string },
+): Promise<void> {
+  try {
+    await jsm.consumers.info(stream, config.durable_name);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    await jsm.consumers.add(stream, {
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: 30 * 1_000_000_000,
+      max_deliver: -1,
+      max_ack_pending: 20_000,
+      ...config,
+    });
+  }
 }
 
 function isNotFound(error: unknown): boolean {
