@@ -1,12 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { HealthProbes } from '@plumbline/api';
 import type { GovernanceRuntime } from '@plumbline/governance';
-import {
-  DeadLetterIndexConsumer,
-  RollupFeed,
-  Streams,
-  governanceConsumers,
-} from '@plumbline/platform';
+import { RollupFeed, missingConsumers } from '@plumbline/platform';
 import type { Infrastructure } from './boot';
 
 const stalledAfterMs = 60_000;
@@ -31,12 +26,7 @@ export function healthProbes(
     jetstream: async () => {
       const jsm = await jetstreamManager(infra.nc);
       const info = await jsm.getAccountInfo();
-      const missing: string[] = [];
-      for (const [stream, consumer] of requiredConsumers(infra.config.ingestPartitions))
-        await jsm.consumers.info(stream, consumer).catch((error: unknown) => {
-          if (!(error instanceof Error && /not found/i.test(error.message))) throw error;
-          missing.push(`${stream}/${consumer}`);
-        });
+      const missing = await missingConsumers(jsm, infra.config.ingestPartitions);
       if (missing.length > 0)
         return {
           up: false,
@@ -92,14 +82,3 @@ export function healthProbes(
 }
 
 const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-
-/** The durable consumers Plumbline's processes pull: INGEST's governance and the index's. */
-function requiredConsumers(ingestPartitions: number): [string, string][] {
-  return [
-    ...governanceConsumers(ingestPartitions).map((consumer): [string, string] => [
-      Streams.Ingest,
-      consumer,
-    ]),
-    [Streams.DeadLetter, DeadLetterIndexConsumer],
-  ];
-}

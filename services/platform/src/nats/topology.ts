@@ -268,6 +268,31 @@ async function ingestLayoutChange(
 }
 
 /**
+ * The durable consumers Plumbline's processes pull (INGEST's governance consumers for its
+ * layout, the dead-letter index's) that do not exist, as `<stream>/<consumer>`: one deleted by
+ * hand leaves its puller idle, with nothing to say for itself.
+ */
+export async function missingConsumers(
+  jsm: JetStreamManager,
+  ingestPartitions: number,
+): Promise<string[]> {
+  const required: [string, string][] = [
+    ...governanceConsumers(ingestPartitions).map((name): [string, string] => [
+      Streams.Ingest,
+      name,
+    ]),
+    [Streams.DeadLetter, DeadLetterIndexConsumer],
+  ];
+  const missing: string[] = [];
+  for (const [stream, consumer] of required)
+    await jsm.consumers.info(stream, consumer).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+      missing.push(`${stream}/${consumer}`);
+    });
+  return missing;
+}
+
+/**
  * Creates a durable consumer unless it exists (an existing one is left as it is): explicit acks,
  * 30 s ack wait, and never a message dropped after N deliveries (the worker and the indexer
  * decide what to do with one that keeps failing).
