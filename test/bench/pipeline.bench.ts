@@ -5,14 +5,19 @@
  * 2. bare: a consumer that only parses and acks the same stream (the ceiling for this machine);
  *    three passes, the median reported (one pass moves by a third from run to run).
  * 3. decide + ack: a consumer that runs the governance decision (the worker's pure core, same
- *    contracts and policies) on every message and acks, nothing else: the ceiling for any worker
- *    that makes this decision, whatever it does with the outcome.
- * 4. worker: one governance worker process (`plumbline worker`, as deployed) drains the same
+ *    contracts and policies) on every message and acks, nothing else, in batches formed as the
+ *    worker forms them: the ceiling for any worker that makes this decision.
+ * 4. decide + publish + ack: the decision, each output published as the worker publishes it (a
+ *    shared reply inbox per batch, every PubAck awaited), then the ack; no lineage. The ceiling
+ *    for any worker that publishes its outputs before acking, as the pipeline must.
+ * 5. worker: one governance worker process (`plumbline worker`, as deployed) drains the same
  *    messages: decide, publish to GOVERNED / DEADLETTER, lineage into chDB, ack.
- * 5. latency: a steady R envelopes/s while the worker runs; end to end = publish → message on
+ * 6. latency: a steady R envelopes/s while the worker runs; end to end = publish → message on
  *    GOVERNED or DEADLETTER (seen by a subscriber); p50 / p99 of the envelopes sent after a
  *    warm-up at the same rate, so that the figures are the steady state's and not the tail of the
  *    drain (the last lineage parts being merged, the rollup feed catching up on 200k rows).
+ * For stages 2-5, the CPU each process spent per message (`cpu_us_per_message`, from /proc): the
+ * throughputs move by a third from run to run on this shared machine, these figures far less.
  * The repository's policies apply, except the per-source rate limits: the field app's 200/s and
  * CRM's 50/s would make a drained backlog measure those limits, not the worker. Every message
  * still goes through the rate limiter (the generous default rule).
@@ -24,7 +29,14 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AckPolicy, DeliverPolicy, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  RetentionPolicy,
+  StorageType,
+  jetstreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
 import { loadGitOpsSources, openInfrastructure } from '@plumbline/cli';
@@ -33,17 +45,21 @@ import {
   ContractRegistry,
   compilePolicyGate,
   defaultPolicySet,
+  envelopeKey,
   governanceEngineFor,
 } from '@plumbline/core';
 import {
+  BatchPublisher,
   ContractStore,
   IngestPartitions,
   PolicyStore,
   Streams,
   governanceConsumers,
   loadConfig,
+  type OutboundMessage,
 } from '@plumbline/platform';
 import { repoRoot } from '../support/repo';
+import { meterCpu, nodeAndClickHouse, type MeteredProcess } from './cpu-time';
 import { startTestNats } from '../support/test-nats';
 
 const total = Number(process.env.BENCH_MESSAGES ?? 200_000);
@@ -56,6 +72,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const root = repoRoot();
 const nats = await startTestNats({ ingestPartitions: partitions });
+if (nats.pid === undefined) throw new Error('the bench needs a nats-server of its own');
+const natsServer: MeteredProcess = { pid: nats.pid };
+const bench: MeteredProcess = { pid: process.pid, groups: nodeAndClickHouse };
+/** CPU per message of each stage: `<process>[_<thread group>]` → µs. */
+const cpuPerMessage: Record<string, Record<string, number>> = {};
+const logCpu = (stage: string) =>
+  log(
+    `  CPU per message, µs: ${Object.entries(cpuPerMessage[stage] ?? {})
+      .map(([where, micros]) => `${where} ${micros}`)
+      .join(', ')}`,
+  );
 const dir = mkdtempSync(join(tmpdir(), 'plumbline-bench-'));
 const policiesDir = join(dir, 'policies');
 cpSync(join(root, 'policies'), policiesDir, { recursive: true });
@@ -121,8 +148,67 @@ async function drainOnce(name: string, handle: (message: JsMsg) => void): Promis
   return perSecond;
 }
 
+/**
+ * Drains INGEST once through a new durable consumer in batches as the worker forms them (up to
+ * 5,000 messages, whatever has arrived while at most two batches are being handled), acking each
+ * batch once `handle` resolves; returns per second.
+ */
+async function drainBatched(
+  name: string,
+  handle: (batch: readonly JsMsg[]) => Promise<void>,
+): Promise<number> {
+  await jsm.consumers.add(Streams.Ingest, {
+    durable_name: name,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    max_ack_pending: 20_000,
+  });
+  const startedAt = performance.now();
+  const inFlight = new Set<Promise<void>>();
+  let batch: JsMsg[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (batch.length === 0 || inFlight.size >= 2) return;
+    const taken = batch;
+    batch = [];
+    const done: Promise<void> = handle(taken).then(() => {
+      for (const message of taken) message.ack();
+      inFlight.delete(done);
+      flush(); // group commit: what arrived meanwhile goes next
+    });
+    inFlight.add(done);
+  };
+  let seen = 0;
+  const messages = await (
+    await js.consumers.get(Streams.Ingest, name)
+  ).consume({ max_messages: 5_000 });
+  for await (const message of messages) {
+    batch.push(message);
+    seen += 1;
+    if (seen >= inIngest) break;
+    if (batch.length >= 5_000) {
+      while (inFlight.size >= 2) await Promise.race(inFlight);
+      flush();
+    } else if (inFlight.size < 2) {
+      timer ??= setTimeout(flush, 20); // the worker's linger
+    }
+  }
+  clearTimeout(timer);
+  while (batch.length > 0) {
+    while (inFlight.size >= 2) await Promise.race(inFlight);
+    flush();
+  }
+  await Promise.all(inFlight);
+  const perSecond = inIngest / ((performance.now() - startedAt) / 1000);
+  await jsm.consumers.delete(Streams.Ingest, name);
+  return perSecond;
+}
+
 // The ceiling: parse + ack, nothing else.
 const bareRuns: number[] = [];
+const bareCpu = meterCpu({ nats_server: natsServer, consumer: { pid: process.pid } });
 for (let pass = 1; pass <= 3; pass += 1) {
   bareRuns.push(
     await drainOnce(`bench-bare-${pass}`, (message) => {
@@ -134,8 +220,10 @@ for (let pass = 1; pass <= 3; pass += 1) {
     }),
   );
 }
+cpuPerMessage.bare = bareCpu.perMessage(3 * inIngest);
 const barePerSecond = [...bareRuns].sort((a, b) => a - b)[1] ?? Number.NaN;
 log(`bare consumer: ${bareRuns.map((run) => run.toFixed(0)).join(', ')}/s`);
+logCpu('bare');
 
 // The decision alone, as the worker makes it (its contracts and policies, from KV).
 const registry = new ContractRegistry();
@@ -149,18 +237,72 @@ const policies = compilePolicyGate(
 );
 const decide = governanceEngineFor(registry, () => policies);
 const outcomes = { accepted: 0, rejected: 0, delayed: 0 };
-const decidePerSecond = await drainOnce('bench-decide', (message) => {
-  const decision = decide({
-    subject: partitions > 1 ? IngestPartitions.connectorSubject(message.subject) : message.subject,
-    body: message.data,
-    deliveryCount: message.info.deliveryCount,
-  });
-  outcomes[decision.outcome] += 1;
+const decideCpu = meterCpu({ nats_server: natsServer, consumer: { pid: process.pid } });
+const decidePerSecond = await drainBatched('bench-decide', (batch) => {
+  for (const message of batch) {
+    const decision = decide({
+      subject:
+        partitions > 1 ? IngestPartitions.connectorSubject(message.subject) : message.subject,
+      body: message.data,
+      deliveryCount: message.info.deliveryCount,
+    });
+    outcomes[decision.outcome] += 1;
+  }
+  return Promise.resolve();
 });
+cpuPerMessage.decide = decideCpu.perMessage(inIngest);
 log(
   `decide + ack: ${decidePerSecond.toFixed(0)}/s (${outcomes.accepted} accepted, ` +
     `${outcomes.rejected} rejected, ${outcomes.delayed} delayed)`,
 );
+logCpu('decide');
+
+// Decide + publish + ack: the decision, then each output published as the worker does (one
+// shared reply inbox per batch, every PubAck awaited, at most two batches at once), then the ack;
+// no lineage, no dead-letter index. Outputs go to a scratch stream configured like GOVERNED (file
+// storage, 10-minute duplicate window), so that the worker below finds GOVERNED and its duplicate
+// window empty. The ceiling for any worker that publishes what the issue asks for.
+await jsm.streams.add({
+  name: 'BENCH_OUTPUTS',
+  subjects: ['bench-out.>'],
+  storage: StorageType.File,
+  retention: RetentionPolicy.Limits,
+  duplicate_window: 10 * 60 * 1_000_000_000,
+});
+const publisher = new BatchPublisher(infra.nc);
+const publishCpu = meterCpu({ nats_server: natsServer, consumer: { pid: process.pid } });
+const publishPerSecond = await drainBatched('bench-publish', async (batch) => {
+  const outbound: OutboundMessage[] = [];
+  for (const message of batch) {
+    const subject =
+      partitions > 1 ? IngestPartitions.connectorSubject(message.subject) : message.subject;
+    const decision = decide({
+      subject,
+      body: message.data,
+      deliveryCount: message.info.deliveryCount,
+    });
+    if (decision.outcome === 'delayed') continue;
+    const headers = natsHeaders();
+    for (const [key, values] of message.headers ?? [])
+      if (!key.toLowerCase().startsWith('nats-'))
+        for (const value of values) headers.append(key, value);
+    headers.append('Plumbline-Ingest-Subject', subject);
+    headers.append('Plumbline-Ingest-Seq', String(message.seq));
+    outbound.push({
+      subject: `bench-out.${decision.outcome}.${decision.type === '' ? 'unknown' : decision.type}`,
+      data: message.data,
+      msgId:
+        decision.envelope === undefined ? `ingest:${message.seq}` : envelopeKey(decision.envelope),
+      headers,
+    });
+  }
+  await publisher.publishAll(outbound);
+});
+cpuPerMessage.publish = publishCpu.perMessage(inIngest);
+publisher.close();
+await jsm.streams.delete('BENCH_OUTPUTS');
+log(`decide + publish + ack: ${publishPerSecond.toFixed(0)}/s`);
+logCpu('publish');
 
 // The governance worker, in its own process; timed from its first ack (start-up excluded).
 const worker = spawn(
@@ -211,16 +353,24 @@ for (;;) {
   await sleep(5);
 }
 t0 = performance.now();
+if (worker.pid === undefined) throw new Error('the worker process did not start');
+const workerCpu = meterCpu({
+  nats_server: natsServer,
+  worker: { pid: worker.pid, groups: nodeAndClickHouse },
+  bench,
+});
 while (!(await consumerIdle())) {
   if (worker.exitCode !== null) throw new Error('the worker process exited');
   await sleep(50);
 }
+cpuPerMessage.worker = workerCpu.perMessage(inIngest - ackedAtStart);
 const workerPerSecond = (inIngest - ackedAtStart) / ((performance.now() - t0) / 1000);
 const governed = (await jsm.streams.info(Streams.Governed)).state.messages;
 const deadLettered = (await jsm.streams.info(Streams.DeadLetter)).state.messages;
 log(
   `worker: ${workerPerSecond.toFixed(0)}/s (${governed} governed, ${deadLettered} dead-lettered)`,
 );
+logCpu('worker');
 
 // Steady rate: publish → GOVERNED / DEADLETTER.
 const latencies: number[] = [];
@@ -273,6 +423,8 @@ process.stdout.write(
     bare_runs_per_s: bareRuns.map(Math.round),
     decide_per_s: Math.round(decidePerSecond),
     decide_ratio: Number((decidePerSecond / barePerSecond).toFixed(3)),
+    publish_per_s: Math.round(publishPerSecond),
+    publish_ratio: Number((publishPerSecond / barePerSecond).toFixed(3)),
     worker_per_s: Math.round(workerPerSecond),
     ratio: Number((workerPerSecond / barePerSecond).toFixed(3)),
     latency_rate_per_s: rate,
@@ -283,5 +435,6 @@ process.stdout.write(
     p99_ms: percentile(99),
     store: 'chdb',
     ingest_partitions: partitions,
+    cpu_us_per_message: cpuPerMessage,
   })}\n`,
 );

@@ -22,6 +22,9 @@ export async function startTestNats(
     url: server.url,
     port: server.port,
     owned: server.owned,
+    get pid() {
+      return server.pid;
+    },
     async restart() {
       await server.stop();
       server = await startLocalNatsServer({

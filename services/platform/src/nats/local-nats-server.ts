@@ -10,6 +10,8 @@ export interface LocalNatsServer {
   readonly port: number;
   /** True when this process started the server (and will stop it); false when it reused one. */
   readonly owned: boolean;
+  /** The server's process id when this process started it. */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startLocalNatsServer(
       url: `nats://${host}:${options.port}`,
       port: options.port,
       owned: false,
+      pid: undefined,
       stop: async () => {},
     };
   }
@@ -86,7 +89,13 @@ export async function startLocalNatsServer(
     }
     await sleep(50);
   }
-  return { url: `nats://${host}:${port}`, port, owned: true, stop: () => stopChild(child) };
+  return {
+    url: `nats://${host}:${port}`,
+    port,
+    owned: true,
+    pid: child.pid,
+    stop: () => stopChild(child),
+  };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
