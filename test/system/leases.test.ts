@@ -1,17 +1,19 @@
 /**
- * Leases in NATS KV (one feeder of the rollups per ClickHouse server database): one holder at a
- * time, taken over when it stops renewing, given up on stop; a feeder without the lease feeds
- * nothing. Real nats-server and chDB; a hand-moved clock stands in for waiting out a lease.
+ * Leases in NATS KV (one feeder of the rollups per ClickHouse server database; INGEST's
+ * partitions): one holder at a time, taken over when it stops renewing, given up on stop,
+ * forgotten once long lapsed; a feeder without the lease feeds nothing. Real nats-server and chDB; a hand-moved clock stands in for waiting out a lease.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { startRollupFeeder } from '@plumbline/governance';
+import { PartitionLeases, startPartitionClaims, startRollupFeeder } from '@plumbline/governance';
 import {
   KvLease,
   RollupFeed,
+  forgetLapsedLease,
+  readLease,
   connectNats,
   createLogger,
   ensureTopology,
@@ -71,6 +73,18 @@ describe('KvLease', () => {
     expect(won.filter(Boolean)).toHaveLength(1);
   });
 
+  it('is forgotten once it has lapsed long enough, and not while it is renewed', async () => {
+    const a = lease('rollups.five', 'worker-a');
+    expect(await a.hold()).toBe(true);
+    clock += 15_000 + 59_999;
+    expect(await forgetLapsedLease(buckets.leases, 'rollups.five', 60_000, now)).toBe(false);
+    expect(await a.hold()).toBe(true); // renewed just in time
+    clock += 15_000 + 60_000;
+    expect(await forgetLapsedLease(buckets.leases, 'rollups.five', 60_000, now)).toBe(true);
+    expect(await readLease(buckets.leases, 'rollups.five')).toBeUndefined();
+    expect(await a.hold()).toBe(true); // a holder back from the dead takes it afresh
+  });
+
   it('is free at once when its holder releases it', async () => {
     const a = lease('rollups.four', 'worker-a');
     const b = lease('rollups.four', 'worker-b');
@@ -79,6 +93,44 @@ describe('KvLease', () => {
     expect(await b.hold()).toBe(false);
     await a.release();
     expect(await b.hold()).toBe(true);
+  });
+});
+
+describe('partition claims', () => {
+  it('forget the heartbeats of workers long gone, and do not count them as alive', async () => {
+    let clock = Date.parse('2026-12-04T10:00:00Z');
+    const now = () => clock;
+    const ttlMs = 15_000;
+    const heartbeat = (worker: string) =>
+      new KvLease(buckets.leases, PartitionLeases.worker(worker), worker, ttlMs, now);
+    expect(await heartbeat('crashed-long-ago').hold()).toBe(true);
+    clock += ttlMs + 60_000;
+    expect(await heartbeat('crashed-just-now').hold()).toBe(true);
+    clock += ttlMs;
+    const claimed: number[] = [];
+    const claims = await startPartitionClaims({
+      leases: buckets.leases,
+      partitions: 2,
+      workerId: 'survivor',
+      ttlMs,
+      logger: createLogger('silent'),
+      onClaim: (partition) => claimed.push(partition),
+      onRelease: () => undefined,
+      now,
+    });
+    try {
+      // Neither counts as alive: the survivor's share is every partition.
+      expect(claims.held()).toEqual([0, 1]);
+      expect(claimed.sort()).toEqual([0, 1]);
+      const keys: string[] = [];
+      for await (const key of await buckets.leases.keys(PartitionLeases.workers)) keys.push(key);
+      expect(keys.sort()).toEqual([
+        PartitionLeases.worker('crashed-just-now'),
+        PartitionLeases.worker('survivor'),
+      ]);
+    } finally {
+      await claims.stop();
+    }
   });
 });
 

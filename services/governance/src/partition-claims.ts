@@ -1,6 +1,6 @@
 import type { KV } from '@nats-io/kv';
 import { planPartitionClaims } from '@plumbline/core';
-import { KvLease, readLease, type Logger } from '@plumbline/platform';
+import { KvLease, forgetLapsedLease, readLease, type Logger } from '@plumbline/platform';
 
 export interface PartitionClaimsOptions {
   /** The leases bucket: `ingest.partitions.<n>` (one holder each) and `ingest.workers.<id>`. */
@@ -35,7 +35,8 @@ export const PartitionLeases = {
  * under a KV lease so that one worker at a time governs a partition: a heartbeat lease says the
  * worker is alive, and every third of `ttlMs` it renews what it holds, counts the live workers,
  * gives back what is beyond its share and claims free partitions up to it. A worker that dies
- * stops renewing; its partitions lapse after `ttlMs` and the others take them over.
+ * stops renewing; its partitions lapse after `ttlMs` and the others take them over, and its
+ * heartbeat is deleted once it has lapsed for a minute (or four `ttlMs`) or more.
  */
 export async function startPartitionClaims(
   options: PartitionClaimsOptions,
@@ -47,6 +48,9 @@ export async function startPartitionClaims(
   /** Held partitions, with when their lease was last renewed (it lapses `ttlMs` after). */
   const held = new Map<number, { readonly lease: KvLease; renewedAt: number }>();
   const offset = offsetOf(options.workerId, options.partitions);
+  // A heartbeat lapsed this long belongs to a worker that died: forgotten, or every worker that
+  // ever crashed would stay in the listing each tick reads.
+  const forgetAfterMs = Math.max(60_000, 4 * options.ttlMs);
   let stopped = false;
 
   const release = async (partition: number, why: string) => {
@@ -69,7 +73,10 @@ export async function startPartitionClaims(
     let liveWorkers = 0;
     for await (const key of await kv.keys(PartitionLeases.workers)) {
       const record = await readLease(kv, key);
-      if (record !== undefined && record.expiresAt > at) liveWorkers += 1;
+      if (record === undefined) continue;
+      if (record.expiresAt > at) liveWorkers += 1;
+      else if (await forgetLapsedLease(kv, key, forgetAfterMs, now))
+        logger.info({ heartbeat: key }, 'forgot the heartbeat of a worker long gone');
     }
     const free: number[] = [];
     for (let partition = 0; partition < options.partitions; partition += 1) {

@@ -13,6 +13,30 @@ export async function readLease(kv: KV, name: string): Promise<LeaseRecord | und
 }
 
 /**
+ * Deletes the lease named `name` when it lapsed `graceMs` ago or longer: its holder is gone for
+ * good (a worker that crashed never releases its lease, and each process has a name of its own).
+ * A compare-and-set on the revision read, so a lease renewed or taken meanwhile is left alone.
+ * True when it was deleted.
+ */
+export async function forgetLapsedLease(
+  kv: KV,
+  name: string,
+  graceMs: number,
+  now: () => number = Date.now,
+): Promise<boolean> {
+  const entry = await kv.get(name);
+  if (entry === null || entry.operation !== 'PUT') return false;
+  if (entry.json<LeaseRecord>().expiresAt + graceMs > now()) return false;
+  try {
+    await kv.delete(name, { previousSeq: entry.revision });
+    return true;
+  } catch (error) {
+    if (isRevisionConflict(error)) return false;
+    throw error;
+  }
+}
+
+/**
  * A named lease in KV: at most one holder at a time, taken over when its holder stops renewing.
  * Every write is a compare-and-set on the entry's revision, so two contenders never both win.
  * Expiry compares wall clocks: hosts must agree within a fraction of `ttlMs`.
