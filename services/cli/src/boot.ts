@@ -109,6 +109,7 @@ export async function openInfrastructure(
     deadLetterRetentionDays: config.deadLetterRetentionDays,
     ingestPartitions: config.ingestPartitions,
     changeIngestLayout: options.changeIngestLayout ?? false,
+    ingestResumeFrom: config.ingestResumeFrom,
   });
   await verifyIngestMapping(nc, config.ingestPartitions);
   const store = await openStore(config);

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       },
       ingestPartitions: 1,
       ingestPartitionLeaseMs: 15_000,
+      ingestResumeFrom: undefined,
     });
   });
 
@@ -36,8 +37,14 @@ describe('loadConfig', () => {
       PLUMBLINE_WORKER_MAX_HELD_MB: '64',
       PLUMBLINE_INGEST_PARTITIONS: '8',
       PLUMBLINE_INGEST_PARTITION_LEASE_MS: '5000',
+      PLUMBLINE_INGEST_RESUME_FROM: '4200',
     });
-    expect(config).toMatchObject({ ingestPartitions: 8, ingestPartitionLeaseMs: 5_000 });
+    expect(config).toMatchObject({
+      ingestPartitions: 8,
+      ingestPartitionLeaseMs: 5_000,
+      ingestResumeFrom: 4_200,
+    });
+    expect(loadConfig({ PLUMBLINE_INGEST_RESUME_FROM: 'all' }).ingestResumeFrom).toBe('all');
     expect(config.natsUrl).toBe('nats://a:4222,nats://b:4222');
     expect(config.clickhouseUrl).toBe('http://ch:8123');
     expect(config.port).toBe(9000);
@@ -57,6 +64,7 @@ describe('loadConfig', () => {
         PLUMBLINE_DEMO: 'maybe',
         CLICKHOUSE_DATABASE: 'a;drop',
         PLUMBLINE_INGEST_PARTITIONS: '0',
+        PLUMBLINE_INGEST_RESUME_FROM: 'latest',
       });
       expect.unreachable();
     } catch (error) {
@@ -67,6 +75,9 @@ describe('loadConfig', () => {
       expect(message).toContain('PLUMBLINE_DEMO');
       expect(message).toContain('CLICKHOUSE_DATABASE');
       expect(message).toContain('PLUMBLINE_INGEST_PARTITIONS must be an integer from 1 to 64');
+      expect(message).toContain(
+        "PLUMBLINE_INGEST_RESUME_FROM must be 'all' or an INGEST sequence (1 or more), got 'latest'",
+      );
     }
   });
 });

@@ -1,4 +1,5 @@
 import { ErrorCode, PlumblineError } from '@plumbline/core';
+import type { IngestResumeFrom } from '../nats/topology';
 
 /** Everything Plumbline reads from the environment, parsed once and passed down. */
 export interface PlumblineConfig {
@@ -36,6 +37,11 @@ export interface PlumblineConfig {
    * workers take over a dead worker's partitions.
    */
   readonly ingestPartitionLeaseMs: number;
+  /**
+   * Where to recreate a governance consumer that is missing while INGEST holds messages: `'all'`
+   * or an INGEST sequence. Unset, such a consumer is not recreated (it was deleted by hand).
+   */
+  readonly ingestResumeFrom: IngestResumeFrom | undefined;
   /** GitOps sources loaded at start: contracts and policies. */
   readonly schemasDir: string;
   readonly policiesDir: string;
@@ -95,6 +101,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     return fallback;
   };
 
+  const resumeFrom = (raw: string | undefined): IngestResumeFrom | undefined => {
+    if (raw === undefined || raw === '') return undefined;
+    if (raw === 'all') return 'all';
+    const seq = Number(raw);
+    if (Number.isSafeInteger(seq) && seq >= 1) return seq;
+    problems.push(
+      `PLUMBLINE_INGEST_RESUME_FROM must be 'all' or an INGEST sequence (1 or more), got '${raw}'`,
+    );
+    return undefined;
+  };
+
   const rawLevel = env.PLUMBLINE_LOG_LEVEL ?? 'info';
   const logLevel = logLevels.find((level) => level === rawLevel);
   if (logLevel === undefined)
@@ -123,6 +140,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     },
     ingestPartitions: integer('PLUMBLINE_INGEST_PARTITIONS', 1, 1, 64),
     ingestPartitionLeaseMs: integer('PLUMBLINE_INGEST_PARTITION_LEASE_MS', 15_000, 1_000, 600_000),
+    ingestResumeFrom: resumeFrom(env.PLUMBLINE_INGEST_RESUME_FROM),
     logLevel: logLevel ?? 'info',
     schemasDir: env.PLUMBLINE_SCHEMAS_DIR ?? 'schemas',
     policiesDir: env.PLUMBLINE_POLICIES_DIR ?? 'policies',

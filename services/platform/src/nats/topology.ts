@@ -5,10 +5,11 @@ import {
   StorageType,
   type ConsumerConfig,
   type JetStreamManager,
+  type StreamInfo,
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { RequestError, headers, type NatsConnection } from '@nats-io/nats-core';
-import { ErrorCode, PlumblineError } from '@plumbline/core';
+import { DeadLetterHeader, ErrorCode, PlumblineError } from '@plumbline/core';
 
 /** Names of every stream, consumer and bucket Plumbline owns. */
 export const Streams = {
@@ -135,9 +136,26 @@ export interface TopologyOptions {
    * under them (`plumbline start` may, a `plumbline worker` may not).
    */
   readonly changeIngestLayout?: boolean;
+  /**
+   * Where a governance consumer found missing while INGEST holds messages starts: `'all'` (from
+   * INGEST's first message) or a stream sequence. Without it such a consumer is not recreated
+   * (see `ensureTopology`).
+   */
+  readonly ingestResumeFrom?: IngestResumeFrom;
 }
 
-/** Creates (or updates) streams, the governance consumers and the KV buckets. Idempotent. */
+/** Where a recreated governance consumer starts: INGEST's first message, or a stream sequence. */
+export type IngestResumeFrom = 'all' | number;
+
+/**
+ * Creates (or updates) streams, the governance consumers and the KV buckets. Idempotent.
+ *
+ * A governance consumer is created reading INGEST from its start when INGEST is new or empty.
+ * One missing while INGEST holds messages was deleted by hand (or lost): from the start, it
+ * would govern every message again, and GOVERNED, whose duplicate window is 10 minutes, would
+ * get second copies; from the end, it would leave the messages not yet governed to nobody. So it
+ * is not recreated until `ingestResumeFrom` says where to start (`PLUMBLINE_INGEST_RESUME_FROM`).
+ */
 export async function ensureTopology(
   nc: NatsConnection,
   jsm: JetStreamManager,
@@ -145,7 +163,17 @@ export async function ensureTopology(
 ): Promise<TopologyBuckets> {
   const replicas = options.replicas ?? 1;
   const partitions = options.ingestPartitions ?? 1;
-  const layout = await ingestLayoutChange(jsm, partitions, options.changeIngestLayout ?? false);
+  const ingestBefore = await streamInfo(jsm, Streams.Ingest);
+  const layout = await ingestLayoutChange(
+    jsm,
+    ingestBefore,
+    partitions,
+    options.changeIngestLayout ?? false,
+  );
+  const resume =
+    layout === undefined && ingestBefore !== undefined && ingestBefore.state.messages > 0
+      ? await resumeOfMissingConsumers(jsm, ingestBefore, partitions, options.ingestResumeFrom)
+      : undefined;
   const streams = [
     {
       name: Streams.Ingest,
@@ -186,10 +214,13 @@ export async function ensureTopology(
   for (const [partition, consumer] of governanceConsumers(partitions).entries())
     await ensureConsumer(jsm, Streams.Ingest, {
       durable_name: consumer,
-      // After a change of layout, from where the drained consumers had got to.
-      ...(layout === undefined
-        ? { deliver_policy: DeliverPolicy.All }
-        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: layout.startSeq }),
+      // After a change of layout, from where the drained consumers had got to; recreated, from
+      // where the operator said.
+      ...(layout !== undefined
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: layout.startSeq }
+        : typeof resume === 'number'
+          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resume }
+          : { deliver_policy: DeliverPolicy.All }),
       ...(partitions > 1 ? { filter_subject: IngestPartitions.subject(partition) } : {}),
     });
   await ensureConsumer(jsm, Streams.DeadLetter, {
@@ -223,19 +254,13 @@ export async function ensureTopology(
  */
 async function ingestLayoutChange(
   jsm: JetStreamManager,
+  ingest: StreamInfo | undefined,
   partitions: number,
   allowed: boolean,
 ): Promise<{ readonly retired: readonly string[]; readonly startSeq: number } | undefined> {
-  let subjects: readonly string[];
-  let lastSeq: number;
-  try {
-    const info = await jsm.streams.info(Streams.Ingest);
-    subjects = info.config.subjects ?? [];
-    lastSeq = info.state.last_seq;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  if (ingest === undefined) return undefined;
+  const subjects = ingest.config.subjects ?? [];
+  const lastSeq = ingest.state.last_seq;
   const wanted = ingestSubjects(partitions);
   if (subjects.length === wanted.length && subjects.every((subject, i) => subject === wanted[i]))
     return undefined;
@@ -265,6 +290,62 @@ async function ingestLayoutChange(
       { details: { current, wanted: partitions, undecided } },
     );
   return { retired, startSeq: lastSeq + 1 };
+}
+
+/**
+ * Where the governance consumers missing from INGEST (which holds messages) start, if any is
+ * missing: as `resumeFrom` says; without it, refused, with what the outputs say about how far
+ * governing had got, so that the operator can choose.
+ */
+async function resumeOfMissingConsumers(
+  jsm: JetStreamManager,
+  ingest: StreamInfo,
+  partitions: number,
+  resumeFrom: IngestResumeFrom | undefined,
+): Promise<IngestResumeFrom | undefined> {
+  const missing: string[] = [];
+  for (const consumer of governanceConsumers(partitions))
+    await jsm.consumers.info(Streams.Ingest, consumer).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+      missing.push(consumer);
+    });
+  if (missing.length === 0 || resumeFrom !== undefined) return resumeFrom;
+  const { first_seq: firstSeq, last_seq: lastSeq, messages } = ingest.state;
+  const lastGoverned = Math.max(
+    await lastIngestSeqOnOutput(jsm, Streams.Governed),
+    await lastIngestSeqOnOutput(jsm, Streams.DeadLetter),
+  );
+  throw new PlumblineError(
+    ErrorCode.Conflict,
+    `INGEST's governance consumer ${missing.join(', ')} is missing (deleted by hand?) while INGEST holds ${messages} messages (sequences ${firstSeq} to ${lastSeq}). ` +
+      'Recreated from the start it would govern them all again, and GOVERNED would get second copies of those governed more than 10 minutes ago; from the end, the messages not yet governed would be left to nobody. ' +
+      (lastGoverned > 0
+        ? `The last output was of INGEST message ${lastGoverned}; messages before it may still have been waiting (in flight, or delayed by a rate limit). `
+        : 'No output names an INGEST message. ') +
+      "Set PLUMBLINE_INGEST_RESUME_FROM to the INGEST sequence to resume from, or to 'all', and start again.",
+    { details: { missing, firstSeq, lastSeq, messages, lastGoverned } },
+  );
+}
+
+/** The INGEST sequence named by a stream's last output (0 when there is none to read). */
+async function lastIngestSeqOnOutput(jsm: JetStreamManager, stream: string): Promise<number> {
+  const info = await streamInfo(jsm, stream);
+  if (info === undefined || info.state.messages === 0) return 0;
+  const last = await jsm.streams
+    .getMessage(stream, { seq: info.state.last_seq })
+    .catch(() => undefined);
+  // The worker names the INGEST message on every output, accepted or dead-lettered.
+  const seq = Number(last?.header.get(DeadLetterHeader.IngestSeq) ?? 0);
+  return Number.isSafeInteger(seq) && seq > 0 ? seq : 0;
+}
+
+async function streamInfo(jsm: JetStreamManager, stream: string): Promise<StreamInfo | undefined> {
+  try {
+    return await jsm.streams.info(stream);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
 }
 
 /**
