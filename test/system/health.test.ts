@@ -92,7 +92,7 @@ it('is 503 naming JetStream while a consumer the workers pull is missing', async
     expect(missing.status).toBe(503);
     expect(missing.body.down).toEqual(['jetstream', 'worker']);
     expect(missing.body.components.jetstream?.detail).toBe(
-      'consumer(s) missing, nothing is taken from them: INGEST/governance',
+      'consumer(s) missing, nothing is taken from them: INGEST/governance (`plumbline start` recreates them; while INGEST holds messages, only where PLUMBLINE_INGEST_RESUME_FROM says)',
     );
   } finally {
     await jsm.consumers.add(Streams.Ingest, config);

@@ -1,7 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { HealthProbes } from '@plumbline/api';
 import type { GovernanceRuntime } from '@plumbline/governance';
-import { RollupFeed, missingConsumers } from '@plumbline/platform';
+import { RollupFeed, Streams, missingConsumers } from '@plumbline/platform';
 import type { Infrastructure } from './boot';
 
 const stalledAfterMs = 60_000;
@@ -30,7 +30,11 @@ export function healthProbes(
       if (missing.length > 0)
         return {
           up: false,
-          detail: `consumer(s) missing, nothing is taken from them: ${missing.join(', ')}`,
+          detail:
+            `consumer(s) missing, nothing is taken from them: ${missing.join(', ')}` +
+            (missing.some((consumer) => consumer.startsWith(`${Streams.Ingest}/`))
+              ? ' (`plumbline start` recreates them; while INGEST holds messages, only where PLUMBLINE_INGEST_RESUME_FROM says)'
+              : ' (`plumbline start` recreates them)'),
         };
       return { up: true, detail: `${info.streams} streams, ${info.consumers} consumers` };
     },
