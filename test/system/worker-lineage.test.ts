@@ -178,3 +178,48 @@ it('gives held messages back to JetStream when it stops while ClickHouse is away
   expect(await governedCopies([envelope])).toBe(1);
   await eventually(unacknowledged, (count) => count === 0);
 });
+
+it('does not publish again what a worker gone during an outage published, however late the redelivery', async () => {
+  // GOVERNED's duplicate window, cut to a second, is long past when the message comes back.
+  const jsm = await jetstreamManager(plumbline.infra.nc);
+  const governed = (await jsm.streams.info(Streams.Governed)).config;
+  await jsm.streams.update(Streams.Governed, { ...governed, duplicate_window: nanos(1_000) });
+  try {
+    const holder = plumbline.workers.at(-1)!;
+    gate.failures = Number.POSITIVE_INFINITY;
+    const envelope = validEnvelope('invoice.posted');
+    const key = keyOf(envelope);
+    const insertsBefore = gate.inserts;
+    await publish(envelope);
+    await eventually(
+      () => Promise.resolve(gate.inserts - insertsBefore),
+      (attempts) => attempts >= 2,
+    );
+    const [output] = (await plumbline.streamMessages(Streams.Governed, 'gov.>')).filter((message) =>
+      message.data.includes(envelope.id),
+    );
+    // Stopped during the outage, it gives the message back unacked, as a death leaves it.
+    await holder.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+
+    gate.failures = 0;
+    const infra = plumbline.infra;
+    plumbline.workers.push(
+      await startWorker({ ...infra, store: gate.wrap(infra.store) }, 'after-outage'),
+    );
+    const rows = await plumbline.waitForLineage(1, 'envelope_key = {key:String}', { key });
+    // Its row names the first output (its delivery count may say 1: see the worker).
+    expect(rows.map((row) => [row.worker_id, Number(row.output_seq)])).toEqual([
+      ['after-outage', output?.seq],
+    ]);
+    expect(await governedCopies([envelope])).toBe(1);
+    await eventually(unacknowledged, (count) => count === 0);
+    // The record goes once the lineage is written, leaving nothing to look up.
+    await eventually(
+      async () => (await plumbline.infra.buckets.published.status()).values,
+      (values) => values === 0,
+    );
+  } finally {
+    await jsm.streams.update(Streams.Governed, governed);
+  }
+});

@@ -1,4 +1,4 @@
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   ContractRegistry,
   compilePolicyGate,
@@ -9,18 +9,20 @@ import {
   type PolicyGate,
 } from '@plumbline/core';
 import {
+  Buckets,
   ContractStore,
   DeadLetterIndex,
   KvLease,
   PolicyStore,
+  PublishedOutputs,
   RollupFeed,
   type ClickHouseStore,
   type KvMirror,
   type Logger,
   type NatsConnection,
   type PlumblineConfig,
+  type TopologyBuckets,
 } from '@plumbline/platform';
-import type { KV } from '@nats-io/kv';
 import { startDeadLetterIndexer, type DeadLetterIndexer } from './dead-letter-indexer';
 import { startGovernanceWorker, type GovernanceWorker } from './governance-worker';
 import { startRollupFeeder, type RollupFeeder } from './rollup-feeder';
@@ -37,7 +39,7 @@ export interface GovernanceRuntime {
 
 export interface GovernanceRuntimeOptions {
   readonly nc: NatsConnection;
-  readonly buckets: { readonly contracts: KV; readonly policies: KV; readonly leases: KV };
+  readonly buckets: Pick<TopologyBuckets, 'contracts' | 'policies' | 'leases' | 'published'>;
   readonly store: ClickHouseStore;
   readonly config: Pick<
     PlumblineConfig,
@@ -92,6 +94,11 @@ export async function startGovernanceRuntime(
     maxHeldBytes: options.config.worker.maxHeldBytes,
     lineageIntervalMs: options.config.worker.lineageIntervalMs,
     maxDeliveries: options.config.worker.maxDeliveries,
+    published: new PublishedOutputs(
+      options.buckets.published,
+      await jetstreamManager(options.nc),
+      Buckets.Published,
+    ),
     ingestPartitions: options.config.ingestPartitions,
     leases: options.buckets.leases,
     partitionLeaseMs: options.config.ingestPartitionLeaseMs,

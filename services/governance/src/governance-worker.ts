@@ -21,6 +21,8 @@ import {
   type ClickHouseStore,
   type Logger,
   type OutboundMessage,
+  type PublishedOutput,
+  type PublishedOutputs,
   type PulledMessage,
 } from '@plumbline/platform';
 import { startPartitionClaims, type PartitionClaims } from './partition-claims';
@@ -48,6 +50,12 @@ export interface GovernanceWorkerOptions {
   readonly lineageIntervalMs: number;
   /** Deliveries after which a message that keeps failing inside the worker is dead-lettered. */
   readonly maxDeliveries: number;
+  /**
+   * Where outputs whose lineage could not be written are recorded, so that a redelivery after
+   * this worker's death is not published again (see `PublishedOutputs`). Without it, a
+   * redelivery relies on the output streams' duplicate window alone.
+   */
+  readonly published?: PublishedOutputs;
   /**
    * INGEST's partitions (default 1: not cut, every worker pulls the one shared consumer). Above
    * 1, the worker governs the partitions it holds under leases in `leases`, its fair share of
@@ -95,6 +103,8 @@ interface Settled {
 interface Published {
   readonly settled: readonly Settled[];
   readonly rows: readonly LineageRow[];
+  /** INGEST sequences found with a recorded output (published by a worker now gone). */
+  readonly recorded: readonly number[];
 }
 
 const retryDelayMs = (delivery: number) => Math.min(30_000, 500 * 2 ** Math.min(delivery, 6));
@@ -264,10 +274,26 @@ export async function startGovernanceWorker(
     }
     if (settled.length === 0) return;
     let rows: LineageRow[];
+    const reused = new Map<number, PublishedOutput>();
+    let recorded = new Map<number, PublishedOutput>();
     try {
+      // A redelivery may follow a worker that published it and died before its lineage was
+      // written: that output is reused rather than published again (unless the decision has
+      // changed since, and with it the output stream). Every message is looked for, not only
+      // those with a delivery count above 1: nats-server 2.9 may count a message given back
+      // by a stopped worker's outstanding pull as not delivered, and its next delivery as 1.
+      const outputs = settled.filter(({ decision }) => decision.outcome !== 'delayed');
+      if (options.published !== undefined)
+        recorded = await options.published.find(outputs.map(({ message }) => message.seq));
+      for (const { message, decision } of outputs) {
+        const output = recorded.get(message.seq);
+        const stream = decision.outcome === 'accepted' ? Streams.Governed : Streams.DeadLetter;
+        if (output?.stream === stream) reused.set(message.seq, output);
+      }
       const outbound: OutboundMessage[] = [];
       const outboundIndex: number[] = [];
       settled.forEach((item, index) => {
+        if (reused.has(item.message.seq)) return;
         const output = outputFor(item);
         if (output === undefined) return;
         outboundIndex[index] = outbound.length;
@@ -277,7 +303,7 @@ export async function startGovernanceWorker(
       const acks = await publisher.publishAll(outbound);
       rows = settled.map((item, index) => {
         const at = outboundIndex[index];
-        const output = at === undefined ? undefined : acks[at];
+        const output = at === undefined ? reused.get(item.message.seq) : acks[at];
         return toLineageRow(item.decision, {
           ingestSeq: item.message.seq,
           receivedAt: Math.floor(Number(item.message.info.timestampNanos) / 1_000_000),
@@ -301,7 +327,7 @@ export async function startGovernanceWorker(
       redeliver(settled, error, 'batch not published; redelivering');
       return;
     }
-    unwritten.push({ settled, rows });
+    unwritten.push({ settled, rows, recorded: [...recorded.keys()] });
     write();
   }
 
@@ -309,9 +335,19 @@ export async function startGovernanceWorker(
     const startedAt = performance.now();
     const settled = ready.flatMap((published) => published.settled);
     const rows = ready.flatMap((published) => published.rows);
+    // Once an insert has failed, the outputs are recorded: were this worker to die before the
+    // lineage is written, the next one must not publish them again.
+    let outputsRecorded = false;
     try {
       await retryWhileRunning(
-        () => store.insert(table, rows),
+        async () => {
+          try {
+            await store.insert(table, rows);
+          } catch (error) {
+            if (!outputsRecorded) outputsRecorded = await recordPublished(rows);
+            throw error;
+          }
+        },
         () => running,
         (error, attempt) => {
           lastError = error.message;
@@ -342,6 +378,36 @@ export async function startGovernanceWorker(
     counters.batches += 1;
     lastBatchAt = now();
     lastError = undefined;
+    const recordedSeqs = outputsRecorded
+      ? [
+          ...rows.filter((row) => row.output_seq > 0).map((row) => row.ingest_seq),
+          ...ready.flatMap((published) => published.recorded),
+        ]
+      : ready.flatMap((published) => published.recorded);
+    if (recordedSeqs.length > 0)
+      options.published?.forget(recordedSeqs).catch((error: unknown) => {
+        // Harmless: a record outliving its lineage is only read for a redelivery, never made.
+        logger.warn({ err: error }, 'published outputs not forgotten');
+      });
+  }
+
+  /** Records the outputs of `rows`; false when there is no record or it failed (logged). */
+  async function recordPublished(rows: readonly LineageRow[]): Promise<boolean> {
+    if (options.published === undefined) return false;
+    const outputs = new Map<number, PublishedOutput>();
+    for (const row of rows)
+      if (row.output_seq > 0)
+        outputs.set(row.ingest_seq, { stream: row.output_stream, seq: row.output_seq });
+    try {
+      await options.published.record(outputs);
+      return true;
+    } catch (error) {
+      logger.warn(
+        { err: error, size: outputs.size },
+        'published outputs not recorded: a redelivery after this worker dies relies on the duplicate window',
+      );
+      return false;
+    }
   }
 
   function redeliver(settled: readonly Settled[], error: unknown, message: string): void {

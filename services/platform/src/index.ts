@@ -28,5 +28,6 @@ export * from './clickhouse/flow-seals';
 export * from './clickhouse/insights-store';
 export * from './clickhouse/rollup-feed';
 export * from './nats/lease';
+export * from './nats/published-outputs';
 export * from './files/insights-policy-files';
 export * from './nats/consumer-lag';

@@ -107,6 +107,11 @@ export const Buckets = {
   ReplayJobs: 'plumbline_replay_jobs',
   /** Leases of work one process does at a time, keyed by the work (`rollups.<database>`). */
   Leases: 'plumbline_leases',
+  /**
+   * Outputs published whose lineage is not yet written, keyed `ingest.<seq>`: recorded when a
+   * lineage insert fails (see `PublishedOutputs`); kept at most as long as INGEST keeps messages.
+   */
+  Published: 'plumbline_published',
 } as const;
 
 export interface TopologyBuckets {
@@ -116,10 +121,13 @@ export interface TopologyBuckets {
   readonly deadLetterStates: KV;
   readonly replayJobs: KV;
   readonly leases: KV;
+  readonly published: KV;
 }
 
 const day = 24 * 60 * 60 * 1_000_000_000;
 const minute = 60 * 1_000_000_000;
+/** How long INGEST keeps a message, in nanoseconds. */
+const ingestMaxAge = 7 * day;
 
 export interface TopologyOptions {
   /** How long dead letters are kept in the DEADLETTER stream (default 30 days). */
@@ -178,7 +186,7 @@ export async function ensureTopology(
     {
       name: Streams.Ingest,
       subjects: ingestSubjects(partitions),
-      max_age: 7 * day,
+      max_age: ingestMaxAge,
       duplicate_window: 2 * minute,
     },
     {
@@ -244,7 +252,12 @@ export async function ensureTopology(
     ttl: retentionMs,
   });
   const leases = await kvm.create(Buckets.Leases, { history: 1, replicas });
-  return { contracts, policies, tokens, deadLetterStates, replayJobs, leases };
+  const published = await kvm.create(Buckets.Published, {
+    history: 1,
+    replicas,
+    ttl: ingestMaxAge / 1_000_000,
+  });
+  return { contracts, policies, tokens, deadLetterStates, replayJobs, leases, published };
 }
 
 /**
