@@ -35,6 +35,7 @@ import {
   RetentionPolicy,
   StorageType,
   jetstreamManager,
+  type Consumer,
   type JsMsg,
 } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
@@ -124,38 +125,10 @@ for (let sent = 0; sent < total; sent += 2_000) {
 const inIngest = (await jsm.streams.info(Streams.Ingest)).state.messages;
 log(`preloaded ${inIngest} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-/** Drains INGEST once through a new durable consumer, handling each message; returns per second. */
-async function drainOnce(name: string, handle: (message: JsMsg) => void): Promise<number> {
-  await jsm.consumers.add(Streams.Ingest, {
-    durable_name: name,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    max_ack_pending: 20_000,
-  });
-  const startedAt = performance.now();
-  let seen = 0;
-  const messages = await (
-    await js.consumers.get(Streams.Ingest, name)
-  ).consume({ max_messages: 1_000 });
-  for await (const message of messages) {
-    handle(message);
-    message.ack();
-    seen += 1;
-    if (seen >= inIngest) break;
-  }
-  const perSecond = inIngest / ((performance.now() - startedAt) / 1000);
-  await jsm.consumers.delete(Streams.Ingest, name);
-  return perSecond;
-}
-
-/**
- * Drains INGEST once through a new durable consumer in batches as the worker forms them (up to
- * 5,000 messages, whatever has arrived while at most two batches are being handled), acking each
- * batch once `handle` resolves; returns per second.
- */
-async function drainBatched(
+/** Drains INGEST once through a new durable consumer with `drain`; returns per second. */
+async function timedDrain(
   name: string,
-  handle: (batch: readonly JsMsg[]) => Promise<void>,
+  drain: (consumer: Consumer) => Promise<void>,
 ): Promise<number> {
   await jsm.consumers.add(Streams.Ingest, {
     durable_name: name,
@@ -164,46 +137,70 @@ async function drainBatched(
     max_ack_pending: 20_000,
   });
   const startedAt = performance.now();
-  const inFlight = new Set<Promise<void>>();
-  let batch: JsMsg[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    if (batch.length === 0 || inFlight.size >= 2) return;
-    const taken = batch;
-    batch = [];
-    const done: Promise<void> = handle(taken).then(() => {
-      for (const message of taken) message.ack();
-      inFlight.delete(done);
-      flush(); // group commit: what arrived meanwhile goes next
-    });
-    inFlight.add(done);
-  };
-  let seen = 0;
-  const messages = await (
-    await js.consumers.get(Streams.Ingest, name)
-  ).consume({ max_messages: 5_000 });
-  for await (const message of messages) {
-    batch.push(message);
-    seen += 1;
-    if (seen >= inIngest) break;
-    if (batch.length >= 5_000) {
-      while (inFlight.size >= 2) await Promise.race(inFlight);
-      flush();
-    } else if (inFlight.size < 2) {
-      timer ??= setTimeout(flush, 20); // the worker's linger
-    }
-  }
-  clearTimeout(timer);
-  while (batch.length > 0) {
-    while (inFlight.size >= 2) await Promise.race(inFlight);
-    flush();
-  }
-  await Promise.all(inFlight);
+  await drain(await js.consumers.get(Streams.Ingest, name));
   const perSecond = inIngest / ((performance.now() - startedAt) / 1000);
   await jsm.consumers.delete(Streams.Ingest, name);
   return perSecond;
+}
+
+/** Drains INGEST once, handling and acking each message as it comes; returns per second. */
+function drainOnce(name: string, handle: (message: JsMsg) => void): Promise<number> {
+  return timedDrain(name, async (consumer) => {
+    let seen = 0;
+    for await (const message of await consumer.consume({ max_messages: 1_000 })) {
+      handle(message);
+      message.ack();
+      seen += 1;
+      if (seen >= inIngest) break;
+    }
+  });
+}
+
+/**
+ * Drains INGEST once in batches as the worker forms them (up to 5,000 messages, whatever has
+ * arrived while at most two batches are being handled), acking each batch once `handle`
+ * resolves; returns per second.
+ */
+function drainBatched(
+  name: string,
+  handle: (batch: readonly JsMsg[]) => Promise<void>,
+): Promise<number> {
+  return timedDrain(name, async (consumer) => {
+    const inFlight = new Set<Promise<void>>();
+    let batch: JsMsg[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (batch.length === 0 || inFlight.size >= 2) return;
+      const taken = batch;
+      batch = [];
+      const done: Promise<void> = handle(taken).then(() => {
+        for (const message of taken) message.ack();
+        inFlight.delete(done);
+        flush(); // group commit: what arrived meanwhile goes next
+      });
+      inFlight.add(done);
+    };
+    let seen = 0;
+    for await (const message of await consumer.consume({ max_messages: 5_000 })) {
+      batch.push(message);
+      seen += 1;
+      if (seen >= inIngest) break;
+      if (batch.length >= 5_000) {
+        while (inFlight.size >= 2) await Promise.race(inFlight);
+        flush();
+      } else if (inFlight.size < 2) {
+        timer ??= setTimeout(flush, 20); // the worker's linger
+      }
+    }
+    clearTimeout(timer);
+    while (batch.length > 0) {
+      while (inFlight.size >= 2) await Promise.race(inFlight);
+      flush();
+    }
+    await Promise.all(inFlight);
+  });
 }
 
 // The ceiling: parse + ack, nothing else.

@@ -154,17 +154,22 @@ it('writes a steady flow as a few lineage inserts, at least the lineage interval
   await eventually(unacknowledged, (count) => count === 0);
 });
 
-it('gives held messages back to JetStream when it stops while ClickHouse is away', async () => {
-  const gated = plumbline.workers[0]!;
+/** Publishes `envelope` while every lineage insert fails, once its insert has failed twice. */
+async function publishDuringOutage(envelope: TestEnvelope): Promise<void> {
   gate.failures = Number.POSITIVE_INFINITY;
-  const envelope = validEnvelope('commitment.updated');
-  const key = keyOf(envelope);
   const insertsBefore = gate.inserts;
   await publish(envelope);
   await eventually(
     () => Promise.resolve(gate.inserts - insertsBefore),
     (attempts) => attempts >= 2,
   );
+}
+
+it('gives held messages back to JetStream when it stops while ClickHouse is away', async () => {
+  const gated = plumbline.workers[0]!;
+  const envelope = validEnvelope('commitment.updated');
+  const key = keyOf(envelope);
+  await publishDuringOutage(envelope);
   await gated.stop();
   expect(await plumbline.lineage('envelope_key = {key:String}', { key })).toEqual([]);
   expect(await unacknowledged()).toBe(1);
@@ -186,15 +191,9 @@ it('does not publish again what a worker gone during an outage published, howeve
   await jsm.streams.update(Streams.Governed, { ...governed, duplicate_window: nanos(1_000) });
   try {
     const holder = plumbline.workers.at(-1)!;
-    gate.failures = Number.POSITIVE_INFINITY;
     const envelope = validEnvelope('invoice.posted');
     const key = keyOf(envelope);
-    const insertsBefore = gate.inserts;
-    await publish(envelope);
-    await eventually(
-      () => Promise.resolve(gate.inserts - insertsBefore),
-      (attempts) => attempts >= 2,
-    );
+    await publishDuringOutage(envelope);
     const [output] = (await plumbline.streamMessages(Streams.Governed, 'gov.>')).filter((message) =>
       message.data.includes(envelope.id),
     );
