@@ -6,8 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 
-/** Names the group a thread's CPU time is counted in, from the thread's name (`comm`). */
-export type ThreadGroups = (threadName: string) => string;
+/**
+ * Names the group a thread's CPU time is counted in, from the thread's name (`comm`) and whether
+ * it is the process's main thread.
+ */
+export type ThreadGroups = (threadName: string, main: boolean) => string;
 
 export interface MeteredProcess {
   readonly pid: number;
@@ -31,7 +34,7 @@ function cpuByGroup(pid: number, groups: ThreadGroups): Map<string, number> {
     const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
-    const group = groups(name);
+    const group = groups(name, thread === String(pid));
     totals.set(group, (totals.get(group) ?? 0) + (ticks / ticksPerSecond) * 1e6);
   }
   return totals;
@@ -63,9 +66,15 @@ export function meterCpu(processes: Readonly<Record<string, MeteredProcess>>): {
 }
 
 /**
- * A Node.js process with chDB in it: Node's own threads (named `node`: JavaScript, garbage
- * collection, and the libuv pool from which chDB's statements are started) and ClickHouse's
- * (named by their pools: inserts, merges, queries).
+ * A Node.js process with chDB in it: the main thread (JavaScript, and the part of garbage
+ * collection done there), Node's other threads (all named `node`: V8's helpers, mostly garbage
+ * collection, and the libuv pool, on which chDB runs each statement's own work, such as parsing
+ * an insert's rows and writing its part), and ClickHouse's pools (named by their work: merges,
+ * queries' pipelines, background schedules).
  */
-export const nodeAndClickHouse: ThreadGroups = (name) =>
-  name === 'node' || name.startsWith('v8:') || name.startsWith('libuv') ? 'node' : 'clickhouse';
+export const nodeAndClickHouse: ThreadGroups = (name, main) =>
+  main
+    ? 'main'
+    : name === 'node' || name.startsWith('v8:') || name.startsWith('libuv')
+      ? 'node'
+      : 'clickhouse';
