@@ -316,12 +316,7 @@ async function resumeOfMissingConsumers(
   partitions: number,
   resumeFrom: IngestResumeFrom | undefined,
 ): Promise<IngestResumeFrom | undefined> {
-  const missing: string[] = [];
-  for (const consumer of governanceConsumers(partitions))
-    await jsm.consumers.info(Streams.Ingest, consumer).catch((error: unknown) => {
-      if (!isNotFound(error)) throw error;
-      missing.push(consumer);
-    });
+  const missing = await absentConsumers(jsm, Streams.Ingest, governanceConsumers(partitions));
   if (missing.length === 0 || resumeFrom !== undefined) return resumeFrom;
   const { first_seq: firstSeq, last_seq: lastSeq, messages } = ingest.state;
   const lastGoverned = Math.max(
@@ -370,20 +365,27 @@ export async function missingConsumers(
   jsm: JetStreamManager,
   ingestPartitions: number,
 ): Promise<string[]> {
-  const required: [string, string][] = [
-    ...governanceConsumers(ingestPartitions).map((name): [string, string] => [
-      Streams.Ingest,
-      name,
-    ]),
-    [Streams.DeadLetter, DeadLetterIndexConsumer],
+  const ingest = await absentConsumers(jsm, Streams.Ingest, governanceConsumers(ingestPartitions));
+  const deadLetter = await absentConsumers(jsm, Streams.DeadLetter, [DeadLetterIndexConsumer]);
+  return [
+    ...ingest.map((consumer) => `${Streams.Ingest}/${consumer}`),
+    ...deadLetter.map((consumer) => `${Streams.DeadLetter}/${consumer}`),
   ];
-  const missing: string[] = [];
-  for (const [stream, consumer] of required)
+}
+
+/** Those of `consumers` that `stream` does not have. */
+async function absentConsumers(
+  jsm: JetStreamManager,
+  stream: string,
+  consumers: readonly string[],
+): Promise<string[]> {
+  const absent: string[] = [];
+  for (const consumer of consumers)
     await jsm.consumers.info(stream, consumer).catch((error: unknown) => {
       if (!isNotFound(error)) throw error;
-      missing.push(`${stream}/${consumer}`);
+      absent.push(consumer);
     });
-  return missing;
+  return absent;
 }
 
 /**
