@@ -378,14 +378,12 @@ export async function startGovernanceWorker(
     counters.batches += 1;
     lastBatchAt = now();
     lastError = undefined;
-    const recordedSeqs = outputsRecorded
-      ? [
-          ...rows.filter((row) => row.output_seq > 0).map((row) => row.ingest_seq),
-          ...ready.flatMap((published) => published.recorded),
-        ]
-      : ready.flatMap((published) => published.recorded);
-    if (recordedSeqs.length > 0)
-      options.published?.forget(recordedSeqs).catch((error: unknown) => {
+    // What this worker recorded, and what it found recorded by another (each once).
+    const recordedSeqs = new Set(ready.flatMap((published) => published.recorded));
+    if (outputsRecorded)
+      for (const row of rows) if (row.output_seq > 0) recordedSeqs.add(row.ingest_seq);
+    if (recordedSeqs.size > 0)
+      options.published?.forget([...recordedSeqs]).catch((error: unknown) => {
         // Harmless: a record outliving its lineage is only read for a redelivery, never made.
         logger.warn({ err: error }, 'published outputs not forgotten');
       });
